@@ -1,0 +1,28 @@
+// The life of a server process, shared by every newsdesk binary.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/server.h"
+
+namespace newsdesk {
+
+// What a binary opens before serving: the services to register, and the
+// object that owns them (and their database), destroyed after the server
+// stops.
+struct ServiceHolder {
+  std::vector<grpc::Service*> services;
+  std::shared_ptr<void> owner;
+};
+
+// Opens the backend, serves it until SIGINT/SIGTERM, shuts down gracefully
+// (health NOT_SERVING, grace period, cancel), closes the backend and returns
+// the exit code: 0 after a clean shutdown, 1 on a start-up error (logged).
+int RunServerProcess(const std::string& name, const ServerOptions& options, const std::string& db_path,
+                     const std::function<absl::StatusOr<ServiceHolder>()>& open);
+
+}  // namespace newsdesk

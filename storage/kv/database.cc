@@ -1,0 +1,301 @@
+#include "storage/kv/database.h"
+
+#include <openssl/rand.h>
+
+#include <cstdio>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/compaction_filter.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/options_util.h"
+#include "storage/kv/key_codec.h"
+
+namespace newsdesk::kv {
+namespace {
+
+constexpr char kSchemaVersionKey[] = "meta/schema_version";
+constexpr char kSecretPrefix[] = "meta/secret/";
+
+// The one place a RocksDB status becomes an absl::Status. The engine's own
+// message (paths, file names) goes to the log, not into the status.
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::fprintf(stderr, "{\"severity\":\"ERROR\",\"component\":\"storage\",\"op\":\"%.*s\",\"rocksdb\":\"%s\"}\n",
+               static_cast<int>(what.size()), what.data(), s.ToString().c_str());
+  const std::string op(what);
+  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat(op, ": not found"));
+  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(op, ": stored data is corrupt"));
+  if (s.IsNoSpace() || s.subcode() == rocksdb::Status::kSpaceLimit) {
+    return absl::ResourceExhaustedError(absl::StrCat(op, ": the data volume is full"));
+  }
+  if (s.IsIOError()) return absl::UnavailableError(absl::StrCat(op, ": storage I/O error"));
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
+    return absl::UnavailableError(absl::StrCat(op, ": storage busy, retry"));
+  }
+  if (s.IsShutdownInProgress()) return absl::UnavailableError(absl::StrCat(op, ": storage is shutting down"));
+  if (s.IsInvalidArgument() && s.ToString().find("lock") != std::string::npos) {
+    return absl::FailedPreconditionError(absl::StrCat(op, ": database is in use by another process"));
+  }
+  return absl::InternalError(absl::StrCat(op, ": storage error"));
+}
+
+// Drops values whose expiry (see EncodeExpiring) has passed.
+class ExpiryFilter : public rocksdb::CompactionFilter {
+ public:
+  bool Filter(int /*level*/, const rocksdb::Slice& /*key*/, const rocksdb::Slice& value,
+              std::string* /*new_value*/, bool* /*value_changed*/) const override {
+    return !DecodeExpiring(absl::string_view(value.data(), value.size()), absl::Now()).has_value();
+  }
+  const char* Name() const override { return "newsdesk.ExpiryFilter"; }
+};
+
+ExpiryFilter* SharedExpiryFilter() {
+  static ExpiryFilter filter;
+  return &filter;
+}
+
+}  // namespace
+
+struct Snapshot::Impl {
+  rocksdb::DB* db;
+  const rocksdb::Snapshot* snapshot;
+  ~Impl() { db->ReleaseSnapshot(snapshot); }
+};
+Snapshot::Snapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Snapshot::~Snapshot() = default;
+
+struct WriteBatch::Impl {
+  const std::vector<rocksdb::ColumnFamilyHandle*>* handles;
+  rocksdb::WriteBatch batch;
+  rocksdb::Status status;  // the first error building the batch
+
+  rocksdb::ColumnFamilyHandle* cf(CfId id) const { return handles->at(static_cast<size_t>(id) + 1); }
+};
+void WriteBatch::Put(CfId cf, absl::string_view key, absl::string_view value) {
+  auto s = impl_->batch.Put(impl_->cf(cf), rocksdb::Slice(key.data(), key.size()),
+                            rocksdb::Slice(value.data(), value.size()));
+  if (impl_->status.ok()) impl_->status = s;
+}
+void WriteBatch::Delete(CfId cf, absl::string_view key) {
+  auto s = impl_->batch.Delete(impl_->cf(cf), rocksdb::Slice(key.data(), key.size()));
+  if (impl_->status.ok()) impl_->status = s;
+}
+int WriteBatch::Count() const { return static_cast<int>(impl_->batch.Count()); }
+
+struct Iterator::Impl {
+  std::string lower, upper;
+  rocksdb::Slice upper_slice;
+  rocksdb::ReadOptions read_options;
+  std::unique_ptr<rocksdb::Iterator> it;
+};
+Iterator::Iterator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Iterator::~Iterator() = default;
+void Iterator::Seek(absl::string_view key) {
+  if (key < impl_->lower) key = impl_->lower;
+  impl_->it->Seek(rocksdb::Slice(key.data(), key.size()));
+}
+bool Iterator::Valid() const { return impl_->it->Valid(); }
+void Iterator::Next() { impl_->it->Next(); }
+absl::string_view Iterator::key() const {
+  auto k = impl_->it->key();
+  return {k.data(), k.size()};
+}
+absl::string_view Iterator::value() const {
+  auto v = impl_->it->value();
+  return {v.data(), v.size()};
+}
+absl::Status Iterator::status() const { return FromRocks(impl_->it->status(), "scan"); }
+
+struct Database::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // [0] = default, then options order
+  std::mutex secret_mu;
+  bool closed = false;
+
+  rocksdb::ColumnFamilyHandle* cf(CfId id) const { return handles.at(static_cast<size_t>(id) + 1); }
+};
+
+Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+WriteBatch::WriteBatch(const Database& db) : impl_(std::make_unique<Impl>()) {
+  impl_->handles = &db.impl_->handles;
+}
+WriteBatch::~WriteBatch() = default;
+Database::~Database() { (void)Close(); }
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+  db_options.max_total_wal_size = 64 << 20;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+
+  rocksdb::ColumnFamilyOptions cf_base(db_options);
+  cf_base.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_base.compression = rocksdb::kLZ4Compression;
+  cf_base.bottommost_compression = rocksdb::kZSTD;
+  cf_base.write_buffer_size = 16 << 20;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_base);
+  for (const auto& spec : options.column_families) {
+    rocksdb::ColumnFamilyOptions cf_options = cf_base;
+    if (spec.expiring_values) cf_options.compaction_filter = SharedExpiryFilter();
+    descriptors.emplace_back(spec.name, cf_options);
+  }
+  // Column families this binary does not know (written by a newer version)
+  // must still be opened; they are refused below by the schema version check.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok()) {
+    for (const auto& name : existing) {
+      bool known = false;
+      for (const auto& d : descriptors) known |= d.name == name;
+      if (!known) descriptors.emplace_back(name, cf_base);
+    }
+  }
+
+  auto impl = std::make_unique<Impl>();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &impl->handles, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      std::fprintf(stderr, "{\"severity\":\"ERROR\",\"component\":\"storage\",\"rocksdb\":\"%s\"}\n",
+                   s.ToString().c_str());
+      return absl::FailedPreconditionError(
+          absl::StrCat("database ", options.path, " is in use by another process"));
+    }
+    return FromRocks(s, "open database");
+  }
+  impl->db.reset(raw);
+  auto db = std::unique_ptr<Database>(new Database(std::move(impl)));
+
+  // Schema version: recorded by a new database, checked by an existing one.
+  std::string stored;
+  s = db->impl_->db->Get(rocksdb::ReadOptions(), db->impl_->handles[0], kSchemaVersionKey, &stored);
+  if (s.IsNotFound()) {
+    std::string v;
+    AppendU32(&v, options.schema_version);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (auto st = FromRocks(db->impl_->db->Put(wo, db->impl_->handles[0], kSchemaVersionKey, v),
+                            "write schema version");
+        !st.ok()) {
+      return st;
+    }
+  } else if (!s.ok()) {
+    return FromRocks(s, "read schema version");
+  } else {
+    KeyReader r(stored);
+    uint32_t version = 0;
+    if (!r.ReadU32(&version)) return absl::DataLossError("database schema version is unreadable");
+    if (version != options.schema_version) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database ", options.path, " has schema version ", version, "; this binary reads version ",
+          options.schema_version));
+    }
+  }
+  return db;
+}
+
+absl::Status Database::Close() {
+  if (impl_ == nullptr || impl_->closed) return absl::OkStatus();
+  impl_->closed = true;
+  for (auto* h : impl_->handles) {
+    if (h != nullptr) impl_->db->DestroyColumnFamilyHandle(h);
+  }
+  impl_->handles.clear();
+  absl::Status st = FromRocks(impl_->db->Close(), "close database");
+  impl_->db.reset();
+  return st;
+}
+
+absl::StatusOr<std::optional<std::string>> Database::Get(CfId cf, absl::string_view key,
+                                                         const Snapshot* snapshot) const {
+  rocksdb::ReadOptions ro;
+  if (snapshot != nullptr) ro.snapshot = snapshot->impl_->snapshot;
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(ro, impl_->cf(cf), rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "read");
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::Status Database::Write(WriteBatch& batch) {
+  if (!batch.impl_->status.ok()) return FromRocks(batch.impl_->status, "build write batch");
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(impl_->db->Write(wo, &batch.impl_->batch), "write");
+}
+
+std::unique_ptr<Iterator> Database::Scan(CfId cf, absl::string_view lower, absl::string_view upper,
+                                         const Snapshot* snapshot) const {
+  auto impl = std::make_unique<Iterator::Impl>();
+  impl->lower = std::string(lower);
+  impl->upper = std::string(upper);
+  if (!impl->upper.empty()) {
+    impl->upper_slice = rocksdb::Slice(impl->upper);
+    impl->read_options.iterate_upper_bound = &impl->upper_slice;
+  }
+  if (snapshot != nullptr) impl->read_options.snapshot = snapshot->impl_->snapshot;
+  impl->it.reset(impl_->db->NewIterator(impl->read_options, impl_->cf(cf)));
+  impl->it->Seek(impl->lower);
+  return std::unique_ptr<Iterator>(new Iterator(std::move(impl)));
+}
+
+std::unique_ptr<Snapshot> Database::GetSnapshot() const {
+  auto impl = std::make_unique<Snapshot::Impl>();
+  impl->db = impl_->db.get();
+  impl->snapshot = impl_->db->GetSnapshot();
+  return std::unique_ptr<Snapshot>(new Snapshot(std::move(impl)));
+}
+
+absl::StatusOr<std::string> Database::GetOrCreateSecret(absl::string_view name) {
+  std::lock_guard<std::mutex> lock(impl_->secret_mu);
+  const std::string key = std::string(kSecretPrefix) + std::string(name);
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->handles[0], key, &value);
+  if (s.ok()) return value;
+  if (!s.IsNotFound()) return FromRocks(s, "read secret");
+  value.resize(32);
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(value.data()), static_cast<int>(value.size())) != 1) {
+    return absl::UnavailableError("no randomness available for a new secret");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto st = FromRocks(impl_->db->Put(wo, impl_->handles[0], key, value), "write secret"); !st.ok()) {
+    return st;
+  }
+  return value;
+}
+
+std::string EncodeExpiring(absl::Time expiry, absl::string_view payload) {
+  std::string out;
+  out.reserve(8 + payload.size());
+  AppendI64(&out, absl::ToUnixMicros(expiry));
+  out.append(payload.data(), payload.size());
+  return out;
+}
+
+std::optional<absl::string_view> DecodeExpiring(absl::string_view value, absl::Time now) {
+  KeyReader r(value);
+  int64_t expiry_micros = 0;
+  if (!r.ReadI64(&expiry_micros)) return std::nullopt;
+  if (absl::FromUnixMicros(expiry_micros) <= now) return std::nullopt;
+  return r.rest();
+}
+
+}  // namespace newsdesk::kv

@@ -1,0 +1,149 @@
+// The storage engine wrapper: the only code in newsdesk that knows RocksDB.
+//
+// Everything above this layer sees byte-string keys and values in named
+// column families, atomic batches, snapshots and bounded scans, and errors as
+// absl::Status. No RocksDB type appears in this header, so a second engine can
+// slot in behind the same interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace newsdesk::kv {
+
+// Index of a column family in DatabaseOptions::column_families.
+using CfId = int;
+
+struct ColumnFamilySpec {
+  std::string name;
+  // Values start with an 8-byte big-endian expiry time (Unix microseconds, see
+  // EncodeExpiring). Expired entries are dropped by a compaction filter; readers
+  // must still check the expiry with DecodeExpiring.
+  bool expiring_values = false;
+};
+
+struct DatabaseOptions {
+  std::string path;
+  // Column families in a fixed order; CfId is the index into this list. The
+  // default column family is always present and holds metadata.
+  std::vector<ColumnFamilySpec> column_families;
+  // The layout version this binary reads and writes. A new database records it;
+  // an existing one with another version is refused at open.
+  uint32_t schema_version = 1;
+  // Shared LRU block cache for all column families.
+  size_t block_cache_bytes = 64 << 20;
+};
+
+class Database;
+
+// A consistent point-in-time view. Release by destroying it.
+class Snapshot {
+ public:
+  ~Snapshot();
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+ private:
+  friend class Database;
+  struct Impl;
+  explicit Snapshot(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A set of writes applied atomically by Database::Write. Not thread-safe.
+class WriteBatch {
+ public:
+  // A batch for `db`; it must not outlive the database.
+  explicit WriteBatch(const Database& db);
+  ~WriteBatch();
+  WriteBatch(const WriteBatch&) = delete;
+  WriteBatch& operator=(const WriteBatch&) = delete;
+
+  void Put(CfId cf, absl::string_view key, absl::string_view value);
+  void Delete(CfId cf, absl::string_view key);
+  int Count() const;
+
+ private:
+  friend class Database;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A forward scan over [lower, upper) of one column family. Not thread-safe.
+class Iterator {
+ public:
+  ~Iterator();
+  Iterator(const Iterator&) = delete;
+  Iterator& operator=(const Iterator&) = delete;
+
+  void Seek(absl::string_view key);  // first key >= key (clamped to bounds)
+  bool Valid() const;
+  void Next();
+  absl::string_view key() const;
+  absl::string_view value() const;
+  // OK, or the error that ended the scan. Check it once Valid() is false.
+  absl::Status status() const;
+
+ private:
+  friend class Database;
+  struct Impl;
+  explicit Iterator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// An open database. Thread-safe: all methods may be called concurrently.
+class Database {
+ public:
+  // Opens or creates the database. Errors: FAILED_PRECONDITION when the
+  // schema version differs or the directory is locked by another process;
+  // UNAVAILABLE / DATA_LOSS for I/O errors and corruption.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
+
+  ~Database();  // Closes the database (flushes nothing: the WAL is synced).
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Returns the value, std::nullopt when absent. Errors: UNAVAILABLE, DATA_LOSS.
+  absl::StatusOr<std::optional<std::string>> Get(CfId cf, absl::string_view key,
+                                                 const Snapshot* snapshot = nullptr) const;
+
+  // Applies the batch atomically with a synced WAL: once it returns OK the
+  // writes survive a crash of the process or the machine. Errors:
+  // RESOURCE_EXHAUSTED (disk full), UNAVAILABLE (other I/O errors).
+  absl::Status Write(WriteBatch& batch);
+
+  // Scans keys in [lower, upper); an empty upper means "to the end".
+  std::unique_ptr<Iterator> Scan(CfId cf, absl::string_view lower, absl::string_view upper,
+                                 const Snapshot* snapshot = nullptr) const;
+
+  std::unique_ptr<Snapshot> GetSnapshot() const;
+
+  // A random 32-byte secret stored under `name` in the metadata, created on
+  // first use (e.g. the key that signs page tokens).
+  absl::StatusOr<std::string> GetOrCreateSecret(absl::string_view name);
+
+  // Flushes memtables and closes; later calls fail. Called by the destructor.
+  absl::Status Close();
+
+ private:
+  friend class WriteBatch;
+  struct Impl;
+  explicit Database(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Value framing for ColumnFamilySpec::expiring_values.
+std::string EncodeExpiring(absl::Time expiry, absl::string_view payload);
+// Returns the payload, or std::nullopt when the value is expired at `now` or
+// malformed.
+std::optional<absl::string_view> DecodeExpiring(absl::string_view value, absl::Time now);
+
+}  // namespace newsdesk::kv

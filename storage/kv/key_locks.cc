@@ -1,0 +1,33 @@
+#include "storage/kv/key_locks.h"
+
+#include <algorithm>
+
+#include "absl/hash/hash.h"
+
+namespace newsdesk::kv {
+
+KeyLocks::KeyLocks(size_t stripes) : mutexes_(new absl::Mutex[stripes]), stripes_(stripes) {}
+
+KeyLocks::Guard::~Guard() {
+  for (auto it = held_.rbegin(); it != held_.rend(); ++it) (*it)->Unlock();
+}
+
+KeyLocks::Guard KeyLocks::Lock(std::initializer_list<absl::string_view> keys) {
+  return Lock(std::vector<absl::string_view>(keys));
+}
+
+KeyLocks::Guard KeyLocks::Lock(const std::vector<absl::string_view>& keys) {
+  std::vector<size_t> stripes;
+  stripes.reserve(keys.size());
+  for (auto k : keys) stripes.push_back(absl::HashOf(k) % stripes_);
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  Guard guard;
+  for (size_t s : stripes) {
+    mutexes_[s].Lock();
+    guard.held_.push_back(&mutexes_[s]);
+  }
+  return guard;
+}
+
+}  // namespace newsdesk::kv
