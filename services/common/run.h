@@ -15,7 +15,7 @@ namespace newsdesk {
 // object that owns them (and their database), destroyed after the server
 // stops.
 struct ServiceHolder {
-  std::vector<grpc::Service*> services;
+  std::vector<NamedService> services;
   std::shared_ptr<void> owner;
 };
 

@@ -65,7 +65,7 @@ class RequestDecodeInterceptorFactory : public grpc::experimental::ServerInterce
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOptions& options,
-                                                              const std::vector<grpc::Service*>& services) {
+                                                              const std::vector<NamedService>& services) {
   // Linking health.proto's descriptor into the binary lets reflection clients
   // describe and call grpc.health.v1.Health (gRPC issue 36665).
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
@@ -77,7 +77,10 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
-  for (auto* service : services) builder.RegisterService(service);
+  for (const auto& s : services) {
+    builder.RegisterService(s.service);
+    server->service_names_.push_back(s.name);
+  }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<RequestDecodeInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -86,7 +89,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   server->host_ = options.listen.substr(0, options.listen.rfind(':'));
-  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  auto* health = server->server_->GetHealthCheckService();
+  health->SetServingStatus("", true);
+  for (const auto& name : server->service_names_) health->SetServingStatus(name, true);
   return server;
 }
 

@@ -23,16 +23,24 @@ struct ServerOptions {
   int max_receive_message_bytes = 4 << 20;
 };
 
+// A service to serve, with its fully-qualified name (e.g.
+// v1::ContentService::service_full_name()) under which health reports it.
+struct NamedService {
+  std::string name;
+  grpc::Service* service;  // not owned; must outlive the server
+};
+
 // A running gRPC server with server reflection, the standard health service
 // (grpc.health.v1.Health: SERVING from start, NOT_SERVING from the moment
 // shutdown begins) and an interceptor that turns undecodable requests into
 // INVALID_ARGUMENT. Thread-safe.
 class GrpcServer {
  public:
-  // Starts serving `services` (not owned; they must outlive the server).
-  // Errors: UNAVAILABLE when the address cannot be bound.
+  // Starts serving `services`. Health reports SERVING for "" (the whole
+  // server) and for each service name. Errors: UNAVAILABLE when the address
+  // cannot be bound.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const ServerOptions& options,
-                                                           const std::vector<grpc::Service*>& services);
+                                                           const std::vector<NamedService>& services);
   ~GrpcServer();
 
   int port() const { return port_; }
@@ -50,6 +58,7 @@ class GrpcServer {
   ServerOptions options_;
   std::string host_;
   int port_ = 0;
+  std::vector<std::string> service_names_;
   bool shut_down_ = false;
 };
 

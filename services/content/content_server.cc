@@ -11,7 +11,7 @@ int RunContentServer(const ServerOptions& options, const std::string& db_path) {
     auto backend = ContentBackend::Open(db_path);
     if (!backend.ok()) return backend.status();
     ServiceHolder holder;
-    holder.services = {(*backend)->service()};
+    holder.services = {{v1::ContentService::service_full_name(), (*backend)->service()}};
     holder.owner = std::shared_ptr<void>(std::move(*backend));
     return holder;
   });

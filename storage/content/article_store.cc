@@ -80,35 +80,37 @@ absl::StatusOr<Article> ArticleStore::Get(const std::string& article_id) const {
   return Load(article_id, nullptr);
 }
 
-absl::StatusOr<std::string> ArticleStore::AllocateSlug(const std::string& title,
-                                                       kv::KeyLocks::Guard* slug_guard) {
+absl::StatusOr<std::string> ArticleStore::AllocateSlug(const std::string& title, SlugGuards* guards) {
   const std::string base = SlugFromTitle(title);
-  // A few rounds: another writer may take the chosen candidate between the
-  // scan and the lock.
+  // Creators of articles with the same base slug queue on the base's lock, so
+  // they pick "base", "base-2", "base-3", ... one after another instead of
+  // racing for the same candidate. The candidate's own lock (a second table)
+  // guards against a creator whose title yields that candidate directly
+  // ("Base 2" → "base-2").
+  guards->base = slug_base_locks_.Lock({base});
   for (int round = 0; round < 8; ++round) {
     std::string candidate = base;
     auto taken = db_->Get(kIndexesCf, IndexKey(kArticleSlugs, base));
     if (!taken.ok()) return taken.status();
     if (taken->has_value()) {
-      // Collect the numeric suffixes in use ("base-2", "base-3", ...) and take
-      // the next one: one bounded scan instead of probing one by one.
+      // Collect the numeric suffixes in use and take the next one: one
+      // bounded scan instead of probing one by one.
       const std::string prefix = IndexKey(kArticleSlugs, absl::StrCat(base, "-"));
       int next = 2;
       auto it = db_->Scan(kIndexesCf, prefix, kv::PrefixSuccessor(prefix));
       for (; it->Valid(); it->Next()) {
         int n = 0;
-        if (absl::SimpleAtoi(it->key().substr(prefix.size()), &n) && n >= next) next = n + 1;
+        absl::string_view digits = it->key().substr(prefix.size());
+        if (absl::SimpleAtoi(digits, &n) && n >= next && n < 1000000000) next = n + 1;
       }
       if (auto st = it->status(); !st.ok()) return st;
       candidate = SlugCandidate(base, next);
     }
-    kv::KeyLocks::Guard guard = slug_locks_.Lock({candidate});
+    guards->candidate = slug_locks_.Lock({candidate});
     auto again = db_->Get(kIndexesCf, IndexKey(kArticleSlugs, candidate));
     if (!again.ok()) return again.status();
-    if (!again->has_value()) {
-      *slug_guard = std::move(guard);
-      return candidate;
-    }
+    if (!again->has_value()) return candidate;
+    guards->candidate = slug_locks_.Lock({});
   }
   return absl::AbortedError("could not allocate a unique slug under contention; retry");
 }
@@ -145,8 +147,8 @@ absl::StatusOr<Article> ArticleStore::Create(const Article& input, std::string a
       return absl::AlreadyExistsError(absl::StrCat(ArticleName(article_id), " already exists"));
     }
 
-    kv::KeyLocks::Guard slug_guard = slug_locks_.Lock({});
-    auto slug = AllocateSlug(input.title(), &slug_guard);
+    SlugGuards slug_guards{slug_base_locks_.Lock({}), slug_locks_.Lock({})};
+    auto slug = AllocateSlug(input.title(), &slug_guards);
     if (!slug.ok()) return slug.status();
 
     Article article = input;

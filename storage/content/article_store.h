@@ -31,7 +31,8 @@ struct ArticleStoreOptions {
 // request ids). Every change writes the record and all its index entries in
 // one atomic, synced batch. Read-modify-write sequences are serialised per
 // key with KeyLocks (see key_locks.h for why); the lock tables are always
-// taken in the order records → slugs.
+// taken in the order records → slug bases → slugs, at most one stripe set per
+// table at a time, so writers cannot deadlock.
 //
 // Thread-safe. Arguments are assumed validated by the caller (ids, fields);
 // the store enforces existence, uniqueness, etags and state.
@@ -67,12 +68,19 @@ class ArticleStore {
 
  private:
   absl::StatusOr<Article> Load(const std::string& article_id, const kv::Snapshot* snapshot) const;
-  absl::StatusOr<std::string> AllocateSlug(const std::string& title, kv::KeyLocks::Guard* slug_guard);
+  struct SlugGuards {
+    kv::KeyLocks::Guard base;
+    kv::KeyLocks::Guard candidate;
+  };
+  // Picks a free slug for `title` and returns it with the locks that keep it
+  // free held in `guards` until the caller's batch is written.
+  absl::StatusOr<std::string> AllocateSlug(const std::string& title, SlugGuards* guards);
 
   kv::Database* db_;
   Clock* clock_;
   ArticleStoreOptions options_;
   mutable kv::KeyLocks record_locks_;
+  kv::KeyLocks slug_base_locks_;
   kv::KeyLocks slug_locks_;
 };
 

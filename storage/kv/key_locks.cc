@@ -8,8 +8,20 @@ namespace newsdesk::kv {
 
 KeyLocks::KeyLocks(size_t stripes) : mutexes_(new absl::Mutex[stripes]), stripes_(stripes) {}
 
-KeyLocks::Guard::~Guard() {
+void KeyLocks::Guard::Release() {
   for (auto it = held_.rbegin(); it != held_.rend(); ++it) (*it)->Unlock();
+  held_.clear();
+}
+
+KeyLocks::Guard::~Guard() { Release(); }
+
+KeyLocks::Guard& KeyLocks::Guard::operator=(Guard&& other) noexcept {
+  if (this != &other) {
+    Release();
+    held_ = std::move(other.held_);
+    other.held_.clear();
+  }
+  return *this;
 }
 
 KeyLocks::Guard KeyLocks::Lock(std::initializer_list<absl::string_view> keys) {

@@ -29,13 +29,15 @@ class KeyLocks {
   // Holds the stripes of a set of keys until destroyed.
   class Guard {
    public:
-    Guard(Guard&&) = default;
-    Guard& operator=(Guard&&) = default;
+    Guard(Guard&& other) noexcept : held_(std::move(other.held_)) { other.held_.clear(); }
+    // Releases what this guard holds, then takes over `other`'s stripes.
+    Guard& operator=(Guard&& other) noexcept;
     ~Guard();
 
    private:
     friend class KeyLocks;
     Guard() = default;
+    void Release();
     std::vector<absl::Mutex*> held_;
   };
 
