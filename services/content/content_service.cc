@@ -1,10 +1,16 @@
 #include "services/content/content_service.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 #include "services/content/article_validation.h"
+#include "storage/content/article_search.h"
 #include "storage/content/schema.h"
+#include "storage/kv/key_codec.h"
+#include "storage/kv/proto_time.h"
 
 namespace newsdesk::content {
 namespace {
@@ -25,7 +31,42 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, absl::Stat
   return reactor;
 }
 
-std::string ListQuery(bool show_deleted) { return show_deleted ? "show_deleted" : "live"; }
+// Parses `order_by`: one of create_time, update_time, publish_time, each
+// optionally followed by "desc" (or "asc").
+absl::Status ParseOrderBy(absl::string_view order_by, const query::Node& filter, ListQuery* out) {
+  std::vector<std::string> words = absl::StrSplit(order_by, ' ', absl::SkipEmpty());
+  if (words.empty()) {
+    // Readers of published articles want the newest publications first.
+    out->order = OrderField::kCreateTime;
+    for (const auto* r : query::RequiredRestrictions(filter)) {
+      if (r->field == "state" && r->op == query::Op::kEq && (r->text == "PUBLISHED" || r->text == "SCHEDULED")) {
+        out->order = OrderField::kPublishTime;
+      }
+    }
+    out->descending = true;
+    return absl::OkStatus();
+  }
+  const auto bad = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "order_by: \"", std::string(order_by.substr(0, 100)),
+        "\" is not supported; use create_time, update_time or publish_time, optionally followed by desc"));
+  };
+  if (words.size() > 2) return bad();
+  if (words[0] == "create_time") out->order = OrderField::kCreateTime;
+  else if (words[0] == "update_time") out->order = OrderField::kUpdateTime;
+  else if (words[0] == "publish_time") out->order = OrderField::kPublishTime;
+  else return bad();
+  out->descending = false;
+  if (words.size() == 2) {
+    if (words[1] == "desc") out->descending = true;
+    else if (words[1] != "asc") return bad();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<query::Node> ParseArticleFilter(absl::string_view filter) {
+  return query::ParseFilter(filter, ArticleFilterSchema());
+}
 
 }  // namespace
 
@@ -44,7 +85,19 @@ absl::StatusOr<v1::Article> ContentService::CreateArticle(const v1::CreateArticl
 }
 
 absl::StatusOr<v1::Article> ContentService::GetArticle(const v1::GetArticleRequest& request) {
-  auto id = ParseResourceName("name", request.name(), kArticles);
+  absl::string_view name = request.name();
+  const size_t at = name.find('@');
+  if (at != absl::string_view::npos) {
+    auto id = ParseResourceName("name", name.substr(0, at), kArticles);
+    if (!id.ok()) return id.status();
+    const absl::string_view revision = name.substr(at + 1);
+    if (!IsValidResourceId(revision)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("name: the revision id after \"@\" must match [a-z]([a-z0-9-]{0,61}[a-z0-9])?"));
+    }
+    return articles_->GetRevision(*id, std::string(revision));
+  }
+  auto id = ParseResourceName("name", name, kArticles);
   if (!id.ok()) return id.status();
   return articles_->Get(*id);
 }
@@ -52,19 +105,28 @@ absl::StatusOr<v1::Article> ContentService::GetArticle(const v1::GetArticleReque
 absl::StatusOr<v1::ListArticlesResponse> ContentService::ListArticles(const v1::ListArticlesRequest& request) {
   auto page_size = EffectivePageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
-  const std::string query = ListQuery(request.show_deleted());
-  std::string cursor;
+  auto filter = ParseArticleFilter(request.filter());
+  if (!filter.ok()) return filter.status();
+  ListQuery query;
+  query.filter = &*filter;
+  query.show_deleted = request.show_deleted();
+  query.page_size = *page_size;
+  query.force_scan = force_scan_;
+  if (auto st = ParseOrderBy(request.order_by(), *filter, &query); !st.ok()) return st;
+  // A token is bound to everything that shapes the listing.
+  const std::string shape = absl::StrCat(query::Canonical(*filter), "|", static_cast<int>(query.order), "|",
+                                         query.descending, "|", query.show_deleted);
   if (!request.page_token().empty()) {
-    auto decoded = page_tokens_.Decode(kArticles, query, request.page_token());
-    if (!decoded.ok()) return decoded.status();
-    cursor = *std::move(decoded);
+    auto cursor = page_tokens_.Decode(kArticles, shape, request.page_token());
+    if (!cursor.ok()) return cursor.status();
+    query.cursor = *std::move(cursor);
   }
-  auto page = articles_->List(request.show_deleted(), *page_size, cursor);
+  auto page = articles_->List(query);
   if (!page.ok()) return page.status();
   v1::ListArticlesResponse response;
   for (auto& a : page->articles) *response.add_articles() = std::move(a);
   if (!page->next_cursor.empty()) {
-    response.set_next_page_token(page_tokens_.Encode(kArticles, query, page->next_cursor));
+    response.set_next_page_token(page_tokens_.Encode(kArticles, shape, page->next_cursor));
   }
   return response;
 }
@@ -90,6 +152,126 @@ absl::StatusOr<v1::Article> ContentService::UndeleteArticle(const v1::UndeleteAr
   auto id = ParseResourceName("name", request.name(), kArticles);
   if (!id.ok()) return id.status();
   return articles_->Undelete(*id);
+}
+
+absl::StatusOr<v1::Article> ContentService::PublishArticle(const v1::PublishArticleRequest& request) {
+  auto id = ParseResourceName("name", request.name(), kArticles);
+  if (!id.ok()) return id.status();
+  std::optional<absl::Time> when;
+  if (request.has_publish_time()) {
+    const auto& ts = request.publish_time();
+    if (ts.nanos() < 0 || ts.nanos() > 999999999 || ts.seconds() < -62135596800 || ts.seconds() > 253402300799) {
+      return absl::InvalidArgumentError("publish_time: not a valid timestamp");
+    }
+    when = FromProtoTime(ts);
+  }
+  return articles_->Publish(*id, request.etag(), when);
+}
+
+absl::StatusOr<v1::Article> ContentService::UnpublishArticle(const v1::UnpublishArticleRequest& request) {
+  auto id = ParseResourceName("name", request.name(), kArticles);
+  if (!id.ok()) return id.status();
+  return articles_->Unpublish(*id, request.etag());
+}
+
+absl::StatusOr<v1::ListArticleRevisionsResponse> ContentService::ListArticleRevisions(
+    const v1::ListArticleRevisionsRequest& request) {
+  auto id = ParseResourceName("name", request.name(), kArticles);
+  if (!id.ok()) return id.status();
+  auto page_size = EffectivePageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  const std::string collection = absl::StrCat(ArticleName(*id), "/revisions");
+  std::string cursor;
+  if (!request.page_token().empty()) {
+    auto decoded = page_tokens_.Decode(collection, "", request.page_token());
+    if (!decoded.ok()) return decoded.status();
+    cursor = *std::move(decoded);
+  }
+  auto page = articles_->ListRevisions(*id, *page_size, cursor);
+  if (!page.ok()) return page.status();
+  v1::ListArticleRevisionsResponse response;
+  for (auto& a : page->articles) *response.add_articles() = std::move(a);
+  if (!page->next_cursor.empty()) {
+    response.set_next_page_token(page_tokens_.Encode(collection, "", page->next_cursor));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Article> ContentService::RollbackArticle(const v1::RollbackArticleRequest& request) {
+  auto id = ParseResourceName("name", request.name(), kArticles);
+  if (!id.ok()) return id.status();
+  if (request.revision_id().empty()) return absl::InvalidArgumentError("revision_id: required");
+  if (auto st = CheckResourceId("revision_id", request.revision_id()); !st.ok()) return st;
+  return articles_->Rollback(*id, request.revision_id(), request.etag());
+}
+
+absl::StatusOr<v1::SearchArticlesResponse> ContentService::SearchArticles(
+    const v1::SearchArticlesRequest& request) {
+  if (auto st = CheckText("query", request.query(), 1, 1000); !st.ok()) return st;
+  auto page_size = EffectivePageSize(request.page_size(), 20, 100);
+  if (!page_size.ok()) return page_size.status();
+  auto filter = ParseArticleFilter(request.filter());
+  if (!filter.ok()) return filter.status();
+  SearchRequest search;
+  search.query = request.query();
+  search.filter = &*filter;
+  search.page_size = *page_size;
+  const std::string shape = absl::StrCat(request.query(), "|", query::Canonical(*filter));
+  if (!request.page_token().empty()) {
+    auto cursor = page_tokens_.Decode("articles:search", shape, request.page_token());
+    if (!cursor.ok()) return cursor.status();
+    kv::KeyReader reader(*cursor);
+    uint32_t offset = 0;
+    if (!reader.ReadU32(&offset) || !reader.empty()) {
+      return absl::InvalidArgumentError("page_token: malformed; pass the next_page_token of a previous response");
+    }
+    search.offset = static_cast<int>(offset);
+  }
+  auto page = content::SearchArticles(*articles_->db(), articles_->clock(), search);
+  if (!page.ok()) return page.status();
+  v1::SearchArticlesResponse response;
+  for (auto& hit : page->hits) {
+    auto* r = response.add_results();
+    *r->mutable_article() = std::move(hit.article);
+    r->set_score(hit.score);
+    r->set_snippet(std::move(hit.snippet));
+  }
+  if (page->next_offset > 0) {
+    std::string cursor;
+    kv::AppendU32(&cursor, static_cast<uint32_t>(page->next_offset));
+    response.set_next_page_token(page_tokens_.Encode("articles:search", shape, cursor));
+  }
+  return response;
+}
+
+grpc::ServerUnaryReactor* ContentService::PublishArticle(grpc::CallbackServerContext* context,
+                                                         const v1::PublishArticleRequest* request,
+                                                         v1::Article* response) {
+  return Reply(context, PublishArticle(*request), response);
+}
+
+grpc::ServerUnaryReactor* ContentService::UnpublishArticle(grpc::CallbackServerContext* context,
+                                                           const v1::UnpublishArticleRequest* request,
+                                                           v1::Article* response) {
+  return Reply(context, UnpublishArticle(*request), response);
+}
+
+grpc::ServerUnaryReactor* ContentService::ListArticleRevisions(grpc::CallbackServerContext* context,
+                                                               const v1::ListArticleRevisionsRequest* request,
+                                                               v1::ListArticleRevisionsResponse* response) {
+  return Reply(context, ListArticleRevisions(*request), response);
+}
+
+grpc::ServerUnaryReactor* ContentService::RollbackArticle(grpc::CallbackServerContext* context,
+                                                          const v1::RollbackArticleRequest* request,
+                                                          v1::Article* response) {
+  return Reply(context, RollbackArticle(*request), response);
+}
+
+grpc::ServerUnaryReactor* ContentService::SearchArticles(grpc::CallbackServerContext* context,
+                                                         const v1::SearchArticlesRequest* request,
+                                                         v1::SearchArticlesResponse* response) {
+  return Reply(context, SearchArticles(*request), response);
 }
 
 grpc::ServerUnaryReactor* ContentService::CreateArticle(grpc::CallbackServerContext* context,

@@ -28,6 +28,15 @@ class ContentService final : public v1::ContentService::CallbackService {
   absl::StatusOr<v1::Article> UpdateArticle(const v1::UpdateArticleRequest& request);
   absl::StatusOr<v1::Article> DeleteArticle(const v1::DeleteArticleRequest& request);
   absl::StatusOr<v1::Article> UndeleteArticle(const v1::UndeleteArticleRequest& request);
+  absl::StatusOr<v1::Article> PublishArticle(const v1::PublishArticleRequest& request);
+  absl::StatusOr<v1::Article> UnpublishArticle(const v1::UnpublishArticleRequest& request);
+  absl::StatusOr<v1::ListArticleRevisionsResponse> ListArticleRevisions(
+      const v1::ListArticleRevisionsRequest& request);
+  absl::StatusOr<v1::Article> RollbackArticle(const v1::RollbackArticleRequest& request);
+  absl::StatusOr<v1::SearchArticlesResponse> SearchArticles(const v1::SearchArticlesRequest& request);
+
+  // Lists with the index path disabled (tests compare both paths).
+  void set_force_scan_for_testing(bool force) { force_scan_ = force; }
 
  private:
   grpc::ServerUnaryReactor* CreateArticle(grpc::CallbackServerContext* context,
@@ -44,9 +53,24 @@ class ContentService final : public v1::ContentService::CallbackService {
   grpc::ServerUnaryReactor* UndeleteArticle(grpc::CallbackServerContext* context,
                                             const v1::UndeleteArticleRequest* request,
                                             v1::Article* response) override;
+  grpc::ServerUnaryReactor* PublishArticle(grpc::CallbackServerContext* context,
+                                           const v1::PublishArticleRequest* request, v1::Article* response) override;
+  grpc::ServerUnaryReactor* UnpublishArticle(grpc::CallbackServerContext* context,
+                                             const v1::UnpublishArticleRequest* request,
+                                             v1::Article* response) override;
+  grpc::ServerUnaryReactor* ListArticleRevisions(grpc::CallbackServerContext* context,
+                                                 const v1::ListArticleRevisionsRequest* request,
+                                                 v1::ListArticleRevisionsResponse* response) override;
+  grpc::ServerUnaryReactor* RollbackArticle(grpc::CallbackServerContext* context,
+                                            const v1::RollbackArticleRequest* request,
+                                            v1::Article* response) override;
+  grpc::ServerUnaryReactor* SearchArticles(grpc::CallbackServerContext* context,
+                                           const v1::SearchArticlesRequest* request,
+                                           v1::SearchArticlesResponse* response) override;
 
   ArticleStore* articles_;
   PageTokenCodec page_tokens_;
+  bool force_scan_ = false;
 };
 
 // Everything the content server owns: the database, the stores and the
@@ -58,6 +82,7 @@ class ContentBackend {
   static absl::StatusOr<std::unique_ptr<ContentBackend>> Open(const std::string& db_path,
                                                               Clock* clock = Clock::Real());
   ContentService* service() { return service_.get(); }
+  ArticleStore* articles() { return articles_.get(); }
 
  private:
   ContentBackend() = default;

@@ -8,6 +8,8 @@ std::vector<kv::ColumnFamilySpec> ContentColumnFamilies() {
       {.name = "records"},
       {.name = "indexes"},
       {.name = "request_ids", .expiring_values = true},
+      {.name = "revisions"},
+      {.name = "counters", .int64_counters = true},
   };
 }
 

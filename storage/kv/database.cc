@@ -10,6 +10,7 @@
 #include "rocksdb/compaction_filter.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/options_util.h"
@@ -54,6 +55,26 @@ class ExpiryFilter : public rocksdb::CompactionFilter {
   const char* Name() const override { return "newsdesk.ExpiryFilter"; }
 };
 
+// Adds 8-byte counters (encoded with AppendI64) together.
+class Int64AddOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger* /*logger*/) const override {
+    int64_t sum = Decode(value);
+    if (existing != nullptr) sum += Decode(*existing);
+    new_value->clear();
+    AppendI64(new_value, sum);
+    return true;
+  }
+  const char* Name() const override { return "newsdesk.Int64Add"; }
+
+  static int64_t Decode(const rocksdb::Slice& s) {
+    KeyReader r(absl::string_view(s.data(), s.size()));
+    int64_t v = 0;
+    return r.ReadI64(&v) ? v : 0;
+  }
+};
+
 ExpiryFilter* SharedExpiryFilter() {
   static ExpiryFilter filter;
   return &filter;
@@ -85,11 +106,17 @@ void WriteBatch::Delete(CfId cf, absl::string_view key) {
   auto s = impl_->batch.Delete(impl_->cf(cf), rocksdb::Slice(key.data(), key.size()));
   if (impl_->status.ok()) impl_->status = s;
 }
+void WriteBatch::AddInt64(CfId cf, absl::string_view key, int64_t delta) {
+  std::string v;
+  AppendI64(&v, delta);
+  auto s = impl_->batch.Merge(impl_->cf(cf), rocksdb::Slice(key.data(), key.size()), v);
+  if (impl_->status.ok()) impl_->status = s;
+}
 int WriteBatch::Count() const { return static_cast<int>(impl_->batch.Count()); }
 
 struct Iterator::Impl {
   std::string lower, upper;
-  rocksdb::Slice upper_slice;
+  rocksdb::Slice lower_slice, upper_slice;
   rocksdb::ReadOptions read_options;
   std::unique_ptr<rocksdb::Iterator> it;
 };
@@ -99,8 +126,17 @@ void Iterator::Seek(absl::string_view key) {
   if (key < impl_->lower) key = impl_->lower;
   impl_->it->Seek(rocksdb::Slice(key.data(), key.size()));
 }
+void Iterator::SeekForPrev(absl::string_view key) {
+  if (!impl_->upper.empty() && key >= impl_->upper) {
+    impl_->it->SeekToLast();
+    return;
+  }
+  impl_->it->SeekForPrev(rocksdb::Slice(key.data(), key.size()));
+}
+void Iterator::SeekToLast() { impl_->it->SeekToLast(); }
 bool Iterator::Valid() const { return impl_->it->Valid(); }
 void Iterator::Next() { impl_->it->Next(); }
+void Iterator::Prev() { impl_->it->Prev(); }
 absl::string_view Iterator::key() const {
   auto k = impl_->it->key();
   return {k.data(), k.size()};
@@ -155,6 +191,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   for (const auto& spec : options.column_families) {
     rocksdb::ColumnFamilyOptions cf_options = cf_base;
     if (spec.expiring_values) cf_options.compaction_filter = SharedExpiryFilter();
+    if (spec.int64_counters) cf_options.merge_operator = std::make_shared<Int64AddOperator>();
     descriptors.emplace_back(spec.name, cf_options);
   }
   // Column families this binary does not know (written by a newer version)
@@ -234,6 +271,13 @@ absl::StatusOr<std::optional<std::string>> Database::Get(CfId cf, absl::string_v
   return std::optional<std::string>(std::move(value));
 }
 
+absl::StatusOr<int64_t> Database::GetInt64(CfId cf, absl::string_view key, const Snapshot* snapshot) const {
+  auto value = Get(cf, key, snapshot);
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return 0;
+  return Int64AddOperator::Decode(rocksdb::Slice(**value));
+}
+
 absl::Status Database::Write(WriteBatch& batch) {
   if (!batch.impl_->status.ok()) return FromRocks(batch.impl_->status, "build write batch");
   rocksdb::WriteOptions wo;
@@ -246,6 +290,8 @@ std::unique_ptr<Iterator> Database::Scan(CfId cf, absl::string_view lower, absl:
   auto impl = std::make_unique<Iterator::Impl>();
   impl->lower = std::string(lower);
   impl->upper = std::string(upper);
+  impl->lower_slice = rocksdb::Slice(impl->lower);
+  impl->read_options.iterate_lower_bound = &impl->lower_slice;
   if (!impl->upper.empty()) {
     impl->upper_slice = rocksdb::Slice(impl->upper);
     impl->read_options.iterate_upper_bound = &impl->upper_slice;

@@ -28,6 +28,10 @@ struct ColumnFamilySpec {
   // EncodeExpiring). Expired entries are dropped by a compaction filter; readers
   // must still check the expiry with DecodeExpiring.
   bool expiring_values = false;
+  // Values are 8-byte signed counters (see WriteBatch::AddInt64) combined by
+  // a merge operator, so concurrent writers can add to one counter without a
+  // read-modify-write or a lock.
+  bool int64_counters = false;
 };
 
 struct DatabaseOptions {
@@ -69,6 +73,8 @@ class WriteBatch {
 
   void Put(CfId cf, absl::string_view key, absl::string_view value);
   void Delete(CfId cf, absl::string_view key);
+  // Adds `delta` to a counter in an int64_counters column family.
+  void AddInt64(CfId cf, absl::string_view key, int64_t delta);
   int Count() const;
 
  private:
@@ -77,16 +83,20 @@ class WriteBatch {
   std::unique_ptr<Impl> impl_;
 };
 
-// A forward scan over [lower, upper) of one column family. Not thread-safe.
+// A scan over [lower, upper) of one column family, in either direction.
+// Not thread-safe.
 class Iterator {
  public:
   ~Iterator();
   Iterator(const Iterator&) = delete;
   Iterator& operator=(const Iterator&) = delete;
 
-  void Seek(absl::string_view key);  // first key >= key (clamped to bounds)
+  void Seek(absl::string_view key);         // first key >= key (clamped to bounds)
+  void SeekForPrev(absl::string_view key);  // last key <= key (clamped to bounds)
+  void SeekToLast();                        // last key in bounds
   bool Valid() const;
   void Next();
+  void Prev();
   absl::string_view key() const;
   absl::string_view value() const;
   // OK, or the error that ended the scan. Check it once Valid() is false.
@@ -120,7 +130,11 @@ class Database {
   // RESOURCE_EXHAUSTED (disk full), UNAVAILABLE (other I/O errors).
   absl::Status Write(WriteBatch& batch);
 
-  // Scans keys in [lower, upper); an empty upper means "to the end".
+  // Reads a counter of an int64_counters column family (0 when absent).
+  absl::StatusOr<int64_t> GetInt64(CfId cf, absl::string_view key, const Snapshot* snapshot = nullptr) const;
+
+  // Scans keys in [lower, upper); an empty upper means "to the end". The
+  // iterator starts at `lower`; use SeekToLast/SeekForPrev/Prev to go backwards.
   std::unique_ptr<Iterator> Scan(CfId cf, absl::string_view lower, absl::string_view upper,
                                  const Snapshot* snapshot = nullptr) const;
 

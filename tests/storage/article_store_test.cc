@@ -68,6 +68,15 @@ void ExpectIndexesAgreeWithRecords(kv::Database* db) {
   EXPECT_EQ(CountIndex(db, kArticlesLiveByCreate), live);
 }
 
+absl::StatusOr<ArticlePage> ListPage(const ArticleStore& store, bool show_deleted, int page_size,
+                                     const std::string& cursor) {
+  ListQuery q;
+  q.show_deleted = show_deleted;
+  q.page_size = page_size;
+  q.cursor = cursor;
+  return store.List(q);
+}
+
 class ArticleStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -200,8 +209,8 @@ TEST_F(ArticleStoreTest, SoftDeleteHidesFromLiveListingAndUndeleteRestores) {
   ASSERT_TRUE(deleted.ok());
   EXPECT_EQ(deleted->state(), Article::STATE_DELETED);
   EXPECT_TRUE(deleted->has_delete_time());
-  EXPECT_EQ(store_->List(false, 10, "")->articles.size(), 0u);
-  EXPECT_EQ(store_->List(true, 10, "")->articles.size(), 1u);
+  EXPECT_EQ(ListPage(*store_, false, 10, "")->articles.size(), 0u);
+  EXPECT_EQ(ListPage(*store_, true, 10, "")->articles.size(), 1u);
   EXPECT_EQ(store_->Get("d")->state(), Article::STATE_DELETED);
   ExpectIndexesAgreeWithRecords(db_.get());
 
@@ -212,7 +221,7 @@ TEST_F(ArticleStoreTest, SoftDeleteHidesFromLiveListingAndUndeleteRestores) {
   ASSERT_TRUE(restored.ok());
   EXPECT_EQ(restored->state(), Article::STATE_DRAFT);
   EXPECT_FALSE(restored->has_delete_time());
-  EXPECT_EQ(store_->List(false, 10, "")->articles.size(), 1u);
+  EXPECT_EQ(ListPage(*store_, false, 10, "")->articles.size(), 1u);
   EXPECT_EQ(store_->Undelete("d").status().code(), absl::StatusCode::kAlreadyExists);
   ExpectIndexesAgreeWithRecords(db_.get());
 }
@@ -230,7 +239,7 @@ std::vector<std::string> ListAll(ArticleStore* store, int page_size, int* pages)
   std::string cursor;
   *pages = 0;
   do {
-    auto page = store->List(false, page_size, cursor);
+    auto page = ListPage(*store, false, page_size, cursor);
     EXPECT_TRUE(page.ok()) << page.status();
     if (!page.ok()) break;
     ++*pages;
@@ -274,7 +283,7 @@ TEST_F(ArticleStoreTest, ListRejectsCursorsOutsideTheCollection) {
   const std::string zeros(8, '\0');
   for (const std::string& bad : {std::string("x"), zeros, absl::StrCat(zeros, "UPPER"),
                                  absl::StrCat(zeros, "a/../b"), std::string(100, 'a')}) {
-    EXPECT_EQ(store_->List(false, 10, bad).status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(ListPage(*store_, false, 10, bad).status().code(), absl::StatusCode::kInvalidArgument);
   }
 }
 

@@ -1,0 +1,395 @@
+// Publishing, revisions, filtered listing and search in the article store.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "storage/content/article_search.h"
+#include "storage/content/article_store.h"
+#include "storage/content/schema.h"
+#include "storage/kv/key_codec.h"
+#include "storage/kv/proto_time.h"
+#include "tests/testing/temp_dir.h"
+
+namespace newsdesk::content {
+namespace {
+
+constexpr absl::StatusCode kOk = absl::StatusCode::kOk;
+constexpr absl::StatusCode kPrecondition = absl::StatusCode::kFailedPrecondition;
+
+class WorkflowTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open() {
+    store_.reset();
+    db_.reset();
+    kv::DatabaseOptions options;
+    options.path = dir_.path();
+    options.column_families = ContentColumnFamilies();
+    options.schema_version = kContentSchemaVersion;
+    auto db = kv::Database::Open(options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    store_ = std::make_unique<ArticleStore>(db_.get(), &clock_);
+  }
+
+  Article MustCreate(const std::string& id, const std::string& title, std::vector<std::string> tags = {},
+                     const std::string& body = "") {
+    Article a;
+    a.set_title(title);
+    a.set_body(body);
+    a.set_language("pl");
+    for (auto& t : tags) a.add_tags(t);
+    auto created = store_->Create(a, id, "");
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? *created : Article();
+  }
+
+  std::vector<std::string> Names(const std::string& filter, OrderField order = OrderField::kCreateTime,
+                                 bool desc = true, bool scan = false, int page_size = 2) {
+    auto node = query::ParseFilter(filter, ArticleFilterSchema());
+    EXPECT_TRUE(node.ok()) << node.status();
+    ListQuery q;
+    q.filter = &*node;
+    q.order = order;
+    q.descending = desc;
+    q.page_size = page_size;
+    q.force_scan = scan;
+    std::vector<std::string> names;
+    for (int pages = 0; pages < 100; ++pages) {
+      auto page = store_->List(q);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      for (const auto& a : page->articles) names.push_back(a.name().substr(9));
+      if (page->next_cursor.empty()) break;
+      q.cursor = page->next_cursor;
+    }
+    return names;
+  }
+
+  std::vector<std::string> Search(const std::string& q, const std::string& filter = "") {
+    auto node = query::ParseFilter(filter, ArticleFilterSchema());
+    EXPECT_TRUE(node.ok());
+    SearchRequest req;
+    req.query = q;
+    req.filter = &*node;
+    req.page_size = 100;
+    auto page = SearchArticles(*db_, &clock_, req);
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> names;
+    if (page.ok()) {
+      for (const auto& h : page->hits) names.push_back(h.article.name().substr(9));
+    }
+    return names;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1525132800)};  // 2018-05-01T00:00:00Z
+  std::unique_ptr<kv::Database> db_;
+  std::unique_ptr<ArticleStore> store_;
+};
+
+TEST_F(WorkflowTest, PublishNowSetsPublishTime) {
+  MustCreate("a", "Tytuł");
+  auto published = store_->Publish("a", "", std::nullopt);
+  ASSERT_TRUE(published.ok()) << published.status();
+  EXPECT_EQ(published->state(), Article::STATE_PUBLISHED);
+  EXPECT_EQ(FromProtoTime(published->publish_time()), clock_.Now());
+  auto past = store_->Create(Article(), "b", "");  // title validation is the service's job
+  ASSERT_TRUE(past.ok());
+  auto with_past_time = store_->Publish("b", "", clock_.Now() - absl::Hours(5));
+  EXPECT_EQ(with_past_time->state(), Article::STATE_PUBLISHED);
+  EXPECT_EQ(FromProtoTime(with_past_time->publish_time()), clock_.Now()) << "a past time publishes now";
+}
+
+TEST_F(WorkflowTest, ScheduledArticleBecomesPublishedAtItsTimeWithoutAnyCall) {
+  MustCreate("s", "Zaplanowany", {"zdrowie"}, "Konferencja: Tałdykorgan, maj 2018");
+  const absl::Time at = clock_.Now() + absl::Hours(1);
+  auto scheduled = store_->Publish("s", "", at);
+  ASSERT_TRUE(scheduled.ok());
+  EXPECT_EQ(scheduled->state(), Article::STATE_SCHEDULED);
+  EXPECT_TRUE(Names("state = PUBLISHED").empty());
+  EXPECT_EQ(Names("state = SCHEDULED"), std::vector<std::string>{"s"});
+  EXPECT_TRUE(Search("Tałdykorgan").empty());
+
+  clock_.Advance(absl::Hours(1) - absl::Seconds(1));
+  EXPECT_EQ(store_->Get("s")->state(), Article::STATE_SCHEDULED);
+  Open();  // a restart in between changes nothing
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(store_->Get("s")->state(), Article::STATE_PUBLISHED);
+  EXPECT_EQ(Names("state = PUBLISHED"), std::vector<std::string>{"s"});
+  EXPECT_EQ(Names("state = PUBLISHED", OrderField::kCreateTime, true, /*scan=*/true), std::vector<std::string>{"s"});
+  EXPECT_TRUE(Names("state = SCHEDULED").empty());
+  EXPECT_EQ(Search("Tałdykorgan"), std::vector<std::string>{"s"});
+}
+
+struct Transition {
+  const char* name;
+  // Brings a fresh article "t" into the starting state.
+  void (*setup)(ArticleStore*, FakeClock*);
+  const char* action;  // publish, schedule, unpublish, delete, undelete, update
+  absl::StatusCode code;
+  Article::State after;
+};
+
+class StateMachineTest : public WorkflowTest, public ::testing::WithParamInterface<Transition> {};
+
+TEST_P(StateMachineTest, FollowsTheTable) {
+  MustCreate("t", "Tytuł");
+  GetParam().setup(store_.get(), &clock_);
+  const std::string action = GetParam().action;
+  absl::StatusOr<Article> result = absl::UnknownError("no action");
+  if (action == "publish") result = store_->Publish("t", "", std::nullopt);
+  if (action == "schedule") result = store_->Publish("t", "", clock_.Now() + absl::Hours(2));
+  if (action == "unpublish") result = store_->Unpublish("t", "");
+  if (action == "delete") result = store_->Delete("t", "");
+  if (action == "undelete") result = store_->Undelete("t");
+  if (action == "update") {
+    Article patch;
+    patch.set_title("Nowy");
+    result = store_->Update("t", patch, {"title"}, "");
+  }
+  EXPECT_EQ(result.status().code(), GetParam().code) << result.status();
+  if (GetParam().code == absl::StatusCode::kFailedPrecondition) {
+    EXPECT_NE(result.status().message().find("in state STATE_"), absl::string_view::npos) << result.status();
+  }
+  EXPECT_EQ(store_->Get("t")->state(), GetParam().after);
+}
+
+void Draft(ArticleStore*, FakeClock*) {}
+void Published(ArticleStore* s, FakeClock*) { ASSERT_TRUE(s->Publish("t", "", std::nullopt).ok()); }
+void Scheduled(ArticleStore* s, FakeClock* c) { ASSERT_TRUE(s->Publish("t", "", c->Now() + absl::Hours(1)).ok()); }
+void Deleted(ArticleStore* s, FakeClock*) { ASSERT_TRUE(s->Delete("t", "").ok()); }
+void DeletedPublished(ArticleStore* s, FakeClock* c) {
+  Published(s, c);
+  Deleted(s, c);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, StateMachineTest,
+    ::testing::Values(
+        Transition{"draft_publish", Draft, "publish", kOk, Article::STATE_PUBLISHED},
+        Transition{"draft_schedule", Draft, "schedule", kOk, Article::STATE_SCHEDULED},
+        Transition{"draft_unpublish", Draft, "unpublish", kPrecondition, Article::STATE_DRAFT},
+        Transition{"draft_delete", Draft, "delete", kOk, Article::STATE_DELETED},
+        Transition{"draft_undelete", Draft, "undelete", absl::StatusCode::kAlreadyExists, Article::STATE_DRAFT},
+        Transition{"published_publish", Published, "publish", kPrecondition, Article::STATE_PUBLISHED},
+        Transition{"published_unpublish", Published, "unpublish", kOk, Article::STATE_DRAFT},
+        Transition{"published_update_stays_published", Published, "update", kOk, Article::STATE_PUBLISHED},
+        Transition{"published_delete", Published, "delete", kOk, Article::STATE_DELETED},
+        Transition{"scheduled_reschedule", Scheduled, "schedule", kOk, Article::STATE_SCHEDULED},
+        Transition{"scheduled_publish_now", Scheduled, "publish", kOk, Article::STATE_PUBLISHED},
+        Transition{"scheduled_unpublish_cancels", Scheduled, "unpublish", kOk, Article::STATE_DRAFT},
+        Transition{"deleted_publish", Deleted, "publish", kPrecondition, Article::STATE_DELETED},
+        Transition{"deleted_unpublish", Deleted, "unpublish", kPrecondition, Article::STATE_DELETED},
+        Transition{"deleted_update", Deleted, "update", kPrecondition, Article::STATE_DELETED},
+        Transition{"deleted_delete", Deleted, "delete", absl::StatusCode::kNotFound, Article::STATE_DELETED},
+        Transition{"deleted_undelete", Deleted, "undelete", kOk, Article::STATE_DRAFT},
+        Transition{"deleted_published_undelete_restores", DeletedPublished, "undelete", kOk,
+                   Article::STATE_PUBLISHED}),
+    [](const ::testing::TestParamInfo<Transition>& info) { return std::string(info.param.name); });
+
+TEST_F(WorkflowTest, StaleEtagBlocksStateChanges) {
+  Article a = MustCreate("e", "T");
+  ASSERT_TRUE(store_->Publish("e", a.etag(), std::nullopt).ok());
+  EXPECT_EQ(store_->Unpublish("e", a.etag()).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(store_->Rollback("e", "r1", a.etag()).status().code(), absl::StatusCode::kAborted);
+}
+
+TEST_F(WorkflowTest, RevisionsRecordEveryContentChangeAndRollbackMakesANewOne) {
+  Article a = MustCreate("r", "Pierwsza wersja", {}, "treść 1");
+  EXPECT_EQ(a.revision_id(), "r1");
+  Article patch;
+  patch.set_body("treść 2");
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_EQ(store_->Update("r", patch, {"body"}, "")->revision_id(), "r2");
+  ASSERT_TRUE(store_->Publish("r", "", std::nullopt).ok());  // not a content change
+  patch.set_title("Trzecia wersja");
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_EQ(store_->Update("r", patch, {"title"}, "")->revision_id(), "r3");
+
+  auto page = store_->ListRevisions("r", 2, "");
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->articles.size(), 2u);
+  EXPECT_EQ(page->articles[0].name(), "articles/r@r3");
+  EXPECT_EQ(page->articles[1].name(), "articles/r@r2");
+  auto rest = store_->ListRevisions("r", 2, page->next_cursor);
+  ASSERT_EQ(rest->articles.size(), 1u);
+  EXPECT_EQ(rest->articles[0].name(), "articles/r@r1");
+  EXPECT_TRUE(rest->next_cursor.empty());
+
+  auto r1 = store_->GetRevision("r", "r1");
+  ASSERT_TRUE(r1.ok());
+  EXPECT_EQ(r1->body(), "treść 1");
+  EXPECT_EQ(r1->title(), "Pierwsza wersja");
+  EXPECT_EQ(FromProtoTime(r1->revision_create_time()), absl::FromUnixSeconds(1525132800));
+  EXPECT_EQ(store_->GetRevision("r", "r9").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetRevision("r", "zzz").status().code(), absl::StatusCode::kNotFound);
+
+  auto rolled = store_->Rollback("r", "r1", "");
+  ASSERT_TRUE(rolled.ok());
+  EXPECT_EQ(rolled->revision_id(), "r4");
+  EXPECT_EQ(rolled->title(), "Pierwsza wersja");
+  EXPECT_EQ(rolled->body(), "treść 1");
+  EXPECT_EQ(rolled->state(), Article::STATE_PUBLISHED) << "rollback keeps the article published";
+  EXPECT_EQ(store_->GetRevision("r", "r3")->title(), "Trzecia wersja") << "revisions are immutable";
+  EXPECT_EQ(store_->Rollback("r", "r7", "").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(WorkflowTest, IndexPathAndScanPathAgreeForEveryFilterAndOrder) {
+  // A small collection with varied states, tags and times.
+  const std::vector<std::string> tags = {"zdrowie", "kultura", "gospodarka"};
+  for (int i = 0; i < 14; ++i) {
+    MustCreate(absl::StrCat("a", i), absl::StrCat("Artykuł ", i), {tags[i % 3], i % 4 == 0 ? "Kazachstan" : "Lublin"});
+    clock_.Advance(absl::Minutes(7));
+    if (i % 3 != 1) { ASSERT_TRUE(store_->Publish(absl::StrCat("a", i), "", std::nullopt).ok()); }
+    if (i == 10) { ASSERT_TRUE(store_->Publish("a10", "", clock_.Now() + absl::Hours(1)).ok()); }
+    if (i == 3 || i == 8) { ASSERT_TRUE(store_->Unpublish(absl::StrCat("a", i), "").ok()); }
+    if (i == 8) { ASSERT_TRUE(store_->Publish("a8", "", clock_.Now() + absl::Hours(3)).ok()); }
+    if (i == 9) { ASSERT_TRUE(store_->Delete("a9", "").ok()); }
+    if (i % 4 == 2) {
+      Article patch;
+      patch.set_lead("poprawka");
+      clock_.Advance(absl::Seconds(30));
+      ASSERT_TRUE(store_->Update(absl::StrCat("a", i), patch, {"lead"}, "").ok());
+    }
+  }
+  const std::vector<std::string> filters = {
+      "",
+      "state = PUBLISHED",
+      "state = DRAFT",
+      "state = SCHEDULED",
+      "state = DELETED",
+      "tags:zdrowie",
+      "tags:\"Kazachstan\" AND state = PUBLISHED",
+      "tags:zdrowie OR tags:kultura",
+      "-tags:Lublin",
+      "NOT state = DRAFT AND tags:gospodarka",
+      "create_time >= \"2018-05-01T00:30:00Z\" AND create_time < \"2018-05-01T01:10:00Z\"",
+      "publish_time < \"2018-05-01T01:00:00Z\"",
+      "publish_time >= 2018-05-01 AND state = PUBLISHED",
+      "update_time > \"2018-05-01T00:20:00Z\"",
+      "language = \"pl\" AND slug = \"artykul-3\"",
+      "authors:\"nikt\"",
+  };
+  for (const auto& f : filters) {
+    for (OrderField order : {OrderField::kCreateTime, OrderField::kUpdateTime, OrderField::kPublishTime}) {
+      for (bool desc : {true, false}) {
+        const auto by_index = Names(f, order, desc, false);
+        const auto by_scan = Names(f, order, desc, true);
+        EXPECT_EQ(by_index, by_scan) << "filter: " << f << " order " << static_cast<int>(order) << " desc " << desc;
+      }
+    }
+  }
+  EXPECT_EQ(Names("tags:zdrowie", OrderField::kCreateTime, true, false, 100).size(), 4u)
+      << "a0 a3 a6 a12 (a9 is deleted)";
+}
+
+TEST_F(WorkflowTest, DeepPagesResumeBySeek) {
+  for (int i = 0; i < 30; ++i) {
+    MustCreate(absl::StrCat("p", i), "T", {"x"});
+    clock_.Advance(absl::Seconds(1));
+  }
+  const auto all = Names("tags:x", OrderField::kCreateTime, true, false, 7);
+  ASSERT_EQ(all.size(), 30u);
+  EXPECT_EQ(all.front(), "p29");
+  EXPECT_EQ(all.back(), "p0");
+}
+
+TEST_F(WorkflowTest, SearchFollowsEveryChange) {
+  MustCreate("k", "Wizyta w obwodzie Ałmatyńskim w Kazachstanie", {"zdrowie"},
+             "Delegacja odwiedziła Tałdykorgan i podpisała memorandum o ochronie zdrowia.");
+  MustCreate("l", "Targi w Lublinie", {"gospodarka"}, "Wystawcy z regionu pokazali maszyny rolnicze.");
+  EXPECT_TRUE(Search("Kazachstan").empty()) << "drafts are not searched by default";
+  EXPECT_EQ(Search("Kazachstan", "state = DRAFT"), std::vector<std::string>{"k"});
+  ASSERT_TRUE(store_->Publish("k", "", std::nullopt).ok());
+  ASSERT_TRUE(store_->Publish("l", "", std::nullopt).ok());
+  EXPECT_EQ(Search("Kazachstan"), std::vector<std::string>{"k"}) << "stem: Kazachstanie";
+  EXPECT_EQ(Search("TAŁDYKORGAN"), std::vector<std::string>{"k"});
+  EXPECT_EQ(Search("taldykorgan"), std::vector<std::string>{"k"});
+  EXPECT_EQ(Search("almatynskim"), std::vector<std::string>{"k"});
+  EXPECT_EQ(Search("almat*"), std::vector<std::string>{"k"});
+  EXPECT_EQ(Search("\"ochronie zdrowia\""), std::vector<std::string>{"k"});
+  EXPECT_TRUE(Search("\"zdrowia ochronie\"").empty());
+  EXPECT_EQ(Search("maszyny -Kazachstan"), std::vector<std::string>{"l"});
+  EXPECT_TRUE(Search("maszyny -rolnicze").empty());
+
+  Article patch;
+  patch.set_body("Delegacja wróciła do Lublina.");
+  ASSERT_TRUE(store_->Update("k", patch, {"body"}, "").ok());
+  EXPECT_TRUE(Search("Tałdykorgan").empty()) << "old body words drop out";
+  EXPECT_EQ(Search("Kazachstan"), std::vector<std::string>{"k"}) << "title still matches";
+  ASSERT_TRUE(store_->Rollback("k", "r1", "").ok());
+  EXPECT_EQ(Search("Tałdykorgan"), std::vector<std::string>{"k"}) << "rollback restores them";
+  ASSERT_TRUE(store_->Unpublish("k", "").ok());
+  EXPECT_TRUE(Search("Kazachstan").empty());
+  ASSERT_TRUE(store_->Publish("k", "", std::nullopt).ok());
+  ASSERT_TRUE(store_->Delete("k", "").ok());
+  EXPECT_TRUE(Search("Kazachstan").empty());
+  EXPECT_TRUE(Search("Kazachstan", "state = DRAFT OR state = PUBLISHED").empty());
+  ASSERT_TRUE(store_->Undelete("k").ok());
+  EXPECT_EQ(Search("Kazachstan"), std::vector<std::string>{"k"});
+}
+
+TEST_F(WorkflowTest, SearchRanksTitleMatchesFirstAndMarksSnippets) {
+  MustCreate("body", "Targi rolnicze", {}, "Na targach był też Kazachstan i jego wystawcy.");
+  MustCreate("title", "Kazachstan i Lubelszczyzna", {}, "Współpraca regionów.");
+  ASSERT_TRUE(store_->Publish("body", "", std::nullopt).ok());
+  ASSERT_TRUE(store_->Publish("title", "", std::nullopt).ok());
+  EXPECT_EQ(Search("Kazachstan"), (std::vector<std::string>{"title", "body"}));
+  SearchRequest req;
+  req.query = "Kazachstan";
+  auto page = SearchArticles(*db_, &clock_, req);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->hits.size(), 2u);
+  EXPECT_GT(page->hits[0].score, page->hits[1].score);
+  EXPECT_NE(page->hits[1].snippet.find("<mark>Kazachstan</mark>"), std::string::npos) << page->hits[1].snippet;
+  req.page_size = 1;
+  page = SearchArticles(*db_, &clock_, req);
+  EXPECT_EQ(page->hits.size(), 1u);
+  EXPECT_EQ(page->next_offset, 1);
+  req.offset = 1;
+  page = SearchArticles(*db_, &clock_, req);
+  EXPECT_EQ(page->hits[0].article.name(), "articles/body");
+  EXPECT_EQ(page->next_offset, 0);
+}
+
+TEST_F(WorkflowTest, SearchRejectsBadQueries) {
+  SearchRequest req;
+  req.query = "\"unbalanced";
+  auto st = SearchArticles(*db_, &clock_, req).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("query"), absl::string_view::npos);
+}
+
+std::map<std::string, std::string> Dump(kv::Database* db, kv::CfId cf) {
+  std::map<std::string, std::string> out;
+  for (auto it = db->Scan(cf, "", ""); it->Valid(); it->Next()) out[std::string(it->key())] = std::string(it->value());
+  return out;
+}
+
+TEST_F(WorkflowTest, RebuiltIndexesEqualTheLiveOnes) {
+  for (int i = 0; i < 8; ++i) {
+    MustCreate(absl::StrCat("b", i), absl::StrCat("Konferencja w Ałmaty ", i), {"zdrowie"}, "Szpitale współpracują.");
+    clock_.Advance(absl::Seconds(3));
+    if (i % 2 == 0) { ASSERT_TRUE(store_->Publish(absl::StrCat("b", i), "", std::nullopt).ok()); }
+    if (i == 3) { ASSERT_TRUE(store_->Delete("b3", "").ok()); }
+    if (i == 5) {
+      Article patch;
+      patch.set_body("Zmieniona treść o ochronie zdrowia.");
+      ASSERT_TRUE(store_->Update("b5", patch, {"body"}, "").ok());
+    }
+  }
+  const auto indexes = Dump(db_.get(), kIndexesCf);
+  std::map<std::string, int64_t> counters;
+  for (const auto& [k, v] : Dump(db_.get(), kCountersCf)) counters[k] = *db_->GetInt64(kCountersCf, k);
+  ASSERT_FALSE(indexes.empty());
+  ASSERT_TRUE(store_->RebuildIndexes().ok());
+  EXPECT_EQ(Dump(db_.get(), kIndexesCf), indexes);
+  for (const auto& [k, v] : counters) EXPECT_EQ(*db_->GetInt64(kCountersCf, k), v) << k;
+  EXPECT_EQ(counters["search/docs"], 7);
+}
+
+}  // namespace
+}  // namespace newsdesk::content
