@@ -1,15 +1,22 @@
 #include "services/content/content_server.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/common/log.h"
 #include "services/common/run.h"
 #include "services/content/content_service.h"
 
 namespace newsdesk::content {
 
-int RunContentServer(const ServerOptions& options, const std::string& db_path) {
-  return RunServerProcess("content-server", options, db_path, [&]() -> absl::StatusOr<ServiceHolder> {
-    auto backend = ContentBackend::Open(db_path);
+int RunContentServer(const ServerOptions& options, const ContentServerOptions& content) {
+  return RunServerProcess("content-server", options, content.db_path, [&]() -> absl::StatusOr<ServiceHolder> {
+    auto backend = ContentBackend::Open(content.db_path);
     if (!backend.ok()) return backend.status();
+    if (content.rebuild_indexes) {
+      const absl::Time start = absl::Now();
+      if (auto st = (*backend)->articles()->RebuildIndexes(); !st.ok()) return st;
+      Log(Severity::kInfo, "indexes rebuilt",
+          {{"seconds", absl::StrCat(absl::ToDoubleSeconds(absl::Now() - start))}});
+    }
     ServiceHolder holder;
     holder.services = {{v1::ContentService::service_full_name(), (*backend)->service()}};
     holder.owner = std::shared_ptr<void>(std::move(*backend));

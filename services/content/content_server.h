@@ -7,8 +7,16 @@
 
 namespace newsdesk::content {
 
+struct ContentServerOptions {
+  std::string db_path;
+  // Regenerate every index from the records before serving (after an
+  // upgrade that changes index layout or text analysis).
+  bool rebuild_indexes = false;
+};
+
 // Returns the process exit code: 0 after a clean shutdown, 1 when the
-// database cannot be opened or the address cannot be bound.
-int RunContentServer(const ServerOptions& options, const std::string& db_path);
+// database cannot be opened, the indexes cannot be rebuilt or the address
+// cannot be bound.
+int RunContentServer(const ServerOptions& options, const ContentServerOptions& content);
 
 }  // namespace newsdesk::content
