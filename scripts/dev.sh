@@ -1,0 +1,311 @@
+#!/usr/bin/env bash
+# newsdesk developer commands, for a fresh Debian 12 machine (as root) or a
+# machine that already has the packages below.
+#
+#   ./scripts/dev.sh run     install what is missing, build (Release), start the
+#                            content service in the foreground with its RocksDB
+#                            under ./var/, load the demo articles, Ctrl-C stops it
+#   ./scripts/dev.sh test    install what is missing, build, run every test
+#                            (extra arguments go to ctest, e.g. `test -L unit`)
+#   ./scripts/dev.sh build   install what is missing and build
+#
+# Environment (all optional):
+#   NEWSDESK_CONTENT_LISTEN          content-server --listen   (127.0.0.1:50051)
+#   NEWSDESK_CONTENT_DB_PATH         content-server --db_path  (./var/content)
+#   NEWSDESK_CONTENT_SHUTDOWN_GRACE  content-server --shutdown_grace (10s)
+#   NEWSDESK_DEMO_DATA               0 skips loading the demo articles (1)
+#   NEWSDESK_BUILD_DIR               build directory (./build)
+#   NEWSDESK_BUILD_JOBS              parallel build jobs (ninja's default)
+#   NEWSDESK_TEST_JOBS               parallel test jobs (2)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+readonly BUF_VERSION="1.75.0"
+readonly BUF="./.tools/node_modules/.bin/buf"
+readonly BUILD_DIR="${NEWSDESK_BUILD_DIR:-./build}"
+# Where services/content/CMakeLists.txt puts the binary.
+readonly CONTENT_SERVER="$BUILD_DIR/services/content/content-server"
+readonly CONTENT_LISTEN="${NEWSDESK_CONTENT_LISTEN:-127.0.0.1:50051}"
+readonly CONTENT_DB_PATH="${NEWSDESK_CONTENT_DB_PATH:-./var/content}"
+readonly CONTENT_SHUTDOWN_GRACE="${NEWSDESK_CONTENT_SHUTDOWN_GRACE:-10s}"
+readonly HEALTH_TIMEOUT_SECONDS=30
+
+# Debian 12 packages the build, the tests and this script need.
+# When a module starts needing another package, add it here.
+readonly APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev librocksdb-dev libgtest-dev grpc-proto libicu-dev libssl-dev
+  python3
+  # storage/text: hunspell stemming with the Polish dictionary (read at run time).
+  libhunspell-dev hunspell-pl
+)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'dev.sh: error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  sed -n '2,/^set -euo pipefail/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
+}
+
+# ---------------------------------------------------------------------------
+# Installing
+# ---------------------------------------------------------------------------
+
+package_installed() {
+  [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == "installed" ]]
+}
+
+install_apt_packages() {
+  if ! command -v dpkg-query >/dev/null 2>&1; then
+    log "not a Debian system (no dpkg-query): skipping package installation; install the equivalents of: ${APT_PACKAGES[*]} nodejs npm"
+    return
+  fi
+  local wanted=("${APT_PACKAGES[@]}")
+  # Node may come from elsewhere (nvm, NodeSource); only ask apt when absent.
+  command -v node >/dev/null 2>&1 || wanted+=(nodejs)
+  command -v npm >/dev/null 2>&1 || wanted+=(npm)
+
+  local missing=() p
+  for p in "${wanted[@]}"; do
+    package_installed "$p" || missing+=("$p")
+  done
+  if ((${#missing[@]} == 0)); then
+    return
+  fi
+
+  local sudo=()
+  if [[ "$(id -u)" != 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "missing Debian packages (${missing[*]}); run as root or install them first"
+    sudo=(sudo)
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+install_buf() {
+  if [[ -x "$BUF" ]] && [[ "$("$BUF" --version 2>/dev/null || true)" == "$BUF_VERSION" ]]; then
+    return
+  fi
+  command -v npm >/dev/null 2>&1 || die "npm is not installed; cannot install buf"
+  log "installing buf ${BUF_VERSION} into ./.tools (npm @bufbuild/buf)"
+  npm install --prefix ./.tools --save-exact --ignore-scripts --no-audit --no-fund "@bufbuild/buf@${BUF_VERSION}"
+  [[ -x "$BUF" ]] || die "npm did not install $BUF"
+}
+
+install_all() {
+  install_apt_packages
+  install_buf
+}
+
+# ---------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------
+
+build() {
+  if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
+    log "configuring $BUILD_DIR (Release, Ninja)"
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
+  fi
+  log "building $BUILD_DIR"
+  cmake --build "$BUILD_DIR" ${NEWSDESK_BUILD_JOBS:+-j "$NEWSDESK_BUILD_JOBS"}
+}
+
+# ---------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------
+
+SERVER_PID=""
+STOP_REQUESTED=0
+
+# SIGINT (Ctrl-C reaches the whole process group) and SIGTERM: ask the server
+# to shut down gracefully; the main loop then waits for it to exit.
+on_stop_signal() {
+  STOP_REQUESTED=1
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    log "stopping content-server (pid $SERVER_PID)"
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+  fi
+}
+
+# If this script fails while the server runs, do not leave the server behind.
+on_exit() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+}
+
+server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
+
+# buf curl over plaintext HTTP/2 with the schema from server reflection.
+call() { "$BUF" curl --protocol grpc --http2-prior-knowledge "$@"; }
+
+wait_until_serving() {
+  local url="$1" deadline=$((SECONDS + HEALTH_TIMEOUT_SECONDS)) reply
+  while ((SECONDS < deadline)); do
+    ((STOP_REQUESTED == 0)) || return 1
+    server_alive || return 1
+    reply="$(call --connect-timeout 1 --timeout 2s "$url/grpc.health.v1.Health/Check" 2>/dev/null || true)"
+    [[ "$reply" == *'"SERVING"'* ]] && return 0
+    sleep 0.3
+  done
+  return 1
+}
+
+# Creates and publishes the articles in scripts/demo/ (file name order, so
+# the last one is the newest and heads the listing). Each has a fixed
+# article_id: on every start after the first the server answers ALREADY_EXISTS
+# and nothing changes, even if the article has since been edited, unpublished
+# or soft-deleted.
+load_demo_data() {
+  local url="$1" file out name created=0 present=0 failed=0
+  local service="$url/newsdesk.content.v1.ContentService"
+  for file in ./scripts/demo/*.json; do
+    ((STOP_REQUESTED == 0)) || return 0
+    if out="$(call --timeout 10s -d "@$file" "$service/CreateArticle" 2>&1)"; then
+      created=$((created + 1))
+      # Published, so that SearchArticles (published articles by default)
+      # finds them too.
+      name="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["name"])' <<<"$out" 2>/dev/null || true)"
+      if [[ -z "$name" ]]; then
+        printf 'dev.sh: warning: no article name in the response for %s:\n%s\n' "$file" "$out" >&2
+      elif ! out="$(call --timeout 10s -d "{\"name\": \"$name\"}" "$service/PublishArticle" 2>&1)"; then
+        printf 'dev.sh: warning: demo article %s was not published:\n%s\n' "$name" "$out" >&2
+      fi
+    elif [[ "$out" == *'"already_exists"'* ]]; then
+      present=$((present + 1))
+    else
+      failed=$((failed + 1))
+      printf 'dev.sh: warning: demo article %s was not loaded:\n%s\n' "$file" "$out" >&2
+    fi
+  done
+  log "demo data: ${created} article(s) created and published, ${present} already present, ${failed} failed"
+}
+
+print_usage_hint() {
+  local address="$1" url="http://$1"
+  cat >&2 <<EOF
+
+content-server is serving on ${address} (database: ${CONTENT_DB_PATH}). Call it through reflection:
+
+  ${BUF} curl --protocol grpc --http2-prior-knowledge --list-services ${url}
+  ${BUF} curl --protocol grpc --http2-prior-knowledge --list-methods ${url}
+  ${BUF} curl --protocol grpc --http2-prior-knowledge ${url}/grpc.health.v1.Health/Check
+  ${BUF} curl --protocol grpc --http2-prior-knowledge \\
+      -d '{"article": {"title": "Zażółć gęślą jaźń", "tags": ["test"]}}' \\
+      ${url}/newsdesk.content.v1.ContentService/CreateArticle
+  ${BUF} curl --protocol grpc --http2-prior-knowledge \\
+      -d '{"name": "articles/wizyta-w-obwodzie-almatynskim"}' \\
+      ${url}/newsdesk.content.v1.ContentService/GetArticle
+  ${BUF} curl --protocol grpc --http2-prior-knowledge \\
+      -d '{"page_size": 10}' \\
+      ${url}/newsdesk.content.v1.ContentService/ListArticles
+  ${BUF} curl --protocol grpc --http2-prior-knowledge \\
+      -d '{"query": "Kazachstan"}' \\
+      ${url}/newsdesk.content.v1.ContentService/SearchArticles
+
+More in README.md and docs/API.md. Press Ctrl-C to stop.
+
+EOF
+}
+
+run() {
+  local host="${CONTENT_LISTEN%:*}" port="${CONTENT_LISTEN##*:}"
+  [[ "$port" =~ ^[0-9]+$ && "$port" != 0 && "$host" != "$CONTENT_LISTEN" ]] ||
+    die "NEWSDESK_CONTENT_LISTEN must be host:port with a fixed port, got '$CONTENT_LISTEN'"
+  # A wildcard listen address is reached through the loopback interface.
+  case "$host" in "" | 0.0.0.0 | "[::]" | "::") host=127.0.0.1 ;; esac
+  local address="$host:$port" url="http://$host:$port"
+
+  [[ -x "$CONTENT_SERVER" ]] || die "$CONTENT_SERVER was not built (did the build layout change?)"
+  mkdir -p "$(dirname "$CONTENT_DB_PATH")"
+  trap on_exit EXIT
+  trap on_stop_signal INT TERM
+
+  log "starting content-server on $CONTENT_LISTEN (database $CONTENT_DB_PATH)"
+  "$CONTENT_SERVER" \
+    --listen "$CONTENT_LISTEN" \
+    --db_path "$CONTENT_DB_PATH" \
+    --shutdown_grace "$CONTENT_SHUTDOWN_GRACE" &
+  SERVER_PID=$!
+
+  local healthy=0
+  if wait_until_serving "$url"; then
+    healthy=1
+    if [[ "${NEWSDESK_DEMO_DATA:-1}" != 0 ]]; then
+      load_demo_data "$url"
+    fi
+    ((STOP_REQUESTED)) || print_usage_hint "$address"
+  elif ((STOP_REQUESTED == 0)) && server_alive; then
+    printf 'dev.sh: error: content-server did not report SERVING within %ss; stopping it\n' \
+      "$HEALTH_TIMEOUT_SECONDS" >&2
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+  fi
+
+  # Wait for the server in the foreground. A trapped signal interrupts `wait`
+  # (status > 128) while the server is still shutting down, so wait again
+  # until it is gone; the last `wait` returns the server's own exit status.
+  local rc
+  set +e
+  while server_alive; do
+    wait "$SERVER_PID"
+  done
+  wait "$SERVER_PID"
+  rc=$?
+  set -e
+  SERVER_PID=""
+  if ((rc != 0)); then
+    log "content-server exited with status $rc"
+    exit "$rc"
+  fi
+  log "content-server stopped cleanly"
+  # Stopped by a signal before it was healthy: not an error. Never healthy
+  # otherwise (timeout): an error, even though the server itself exited 0.
+  if ((healthy == 0 && STOP_REQUESTED == 0)); then
+    exit 1
+  fi
+  exit 0
+}
+
+# ---------------------------------------------------------------------------
+# Testing
+# ---------------------------------------------------------------------------
+
+run_tests() {
+  log "running tests"
+  ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error -j "${NEWSDESK_TEST_JOBS:-2}" "$@"
+}
+
+main() {
+  local command="${1:-}"
+  (($# == 0)) || shift
+  case "$command" in
+    run)
+      install_all
+      build
+      run
+      ;;
+    test)
+      install_all
+      build
+      run_tests "$@"
+      ;;
+    build)
+      install_all
+      build
+      ;;
+    -h | --help | help)
+      usage
+      ;;
+    *)
+      usage >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"
