@@ -2,10 +2,16 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/server_builder.h>
 #include <grpcpp/support/server_interceptor.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -13,6 +19,8 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "grpc/health/v1/health.pb.h"
 #include "services/common/log.h"
 
@@ -20,47 +28,128 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM/SIGINT, how long in-flight calls may finish before they are cancelled");
 ABSL_FLAG(int32_t, max_receive_message_bytes, 4 << 20,
           "Largest request message accepted; larger requests get RESOURCE_EXHAUSTED");
+ABSL_FLAG(std::string, auth_tokens_file, "",
+          "Bearer tokens: lines of 'sha256:<hex> <role> <subject>' (roles service, editor, admin); reloaded when "
+          "the file changes. Unset: every caller is anonymous and nobody can write");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain to serve TLS with (re-read when it changes)");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for --tls_cert_file");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA bundle: when set, clients must present a certificate signed by it (mTLS)");
+ABSL_FLAG(int32_t, max_concurrent_streams, 100, "Concurrent calls per HTTP/2 connection");
+ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
+          "Client keepalive pings more frequent than this count as strikes");
+ABSL_FLAG(int32_t, max_ping_strikes, 2, "Ping strikes before a connection is closed");
+ABSL_FLAG(int64_t, memory_quota_bytes, int64_t{512} << 20, "Memory gRPC may use for all calls' buffers");
 
 namespace newsdesk {
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
-// gRPC answers a request it cannot decode (malformed protobuf, or a proto3
-// string field holding invalid UTF-8) with an empty UNIMPLEMENTED status. This
-// interceptor turns that into INVALID_ARGUMENT with a message saying what was
-// wrong, so clients see the same code as for any other bad input.
-class RequestDecodeInterceptor : public grpc::experimental::Interceptor {
+// Runs around every call:
+// - identity: after the AuthProcessor has accepted the call, puts the
+//   caller's role and subject into the call's metadata under
+//   kPrincipalRoleKey / kPrincipalSubjectKey (client-sent values under those
+//   keys are dropped first), where CallerOf finds them. gRPC's AuthContext
+//   cannot carry this: properties the processor adds are shared by every call
+//   on a connection.
+// - decoding errors: gRPC answers a request it cannot decode (malformed
+//   protobuf, or a proto3 string field holding invalid UTF-8) with an empty
+//   UNIMPLEMENTED status; this turns that into INVALID_ARGUMENT with a message
+//   saying what was wrong, the code clients get for any other bad input.
+class CallInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit RequestDecodeInterceptor(grpc::experimental::ServerRpcInfo* info) : info_(info) {}
+  CallInterceptor(grpc::experimental::ServerRpcInfo* info, const TokenStore* tokens) : info_(info), tokens_(tokens) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      SetPrincipal(methods->GetRecvInitialMetadata());
+    }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() == nullptr) {
       decode_failed_ = true;
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-      if (decode_failed_) {
-        methods->ModifySendStatus(grpc::Status(
-            grpc::StatusCode::INVALID_ARGUMENT,
-            absl::StrCat("request to ", info_->method() ? info_->method() : "?",
-                         " could not be decoded: malformed protobuf, or a string field holds invalid UTF-8")));
-      }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) && decode_failed_) {
+      methods->ModifySendStatus(grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("request to ", info_->method() ? info_->method() : "?",
+                       " could not be decoded: malformed protobuf, or a string field holds invalid UTF-8")));
     }
     methods->Proceed();
   }
 
  private:
+  void SetPrincipal(std::multimap<grpc::string_ref, grpc::string_ref>* metadata) {
+    if (metadata == nullptr) return;
+    for (auto it = metadata->begin(); it != metadata->end();) {
+      const bool ours = it->first == kPrincipalRoleKey || it->first == kPrincipalSubjectKey;
+      it = ours ? metadata->erase(it) : std::next(it);
+    }
+    Principal principal;
+    auto auth = metadata->find("authorization");
+    if (auth != metadata->end()) {
+      absl::string_view value(auth->second.data(), auth->second.size());
+      if (absl::ConsumePrefix(&value, "Bearer ")) {
+        if (auto p = tokens_->Lookup(value); p.has_value()) principal = *std::move(p);
+      }
+    }
+    subject_ = principal.subject;
+    metadata->emplace(kPrincipalRoleKey, RoleName(principal.role));
+    metadata->emplace(kPrincipalSubjectKey, grpc::string_ref(subject_.data(), subject_.size()));
+  }
+
   grpc::experimental::ServerRpcInfo* info_;
+  const TokenStore* tokens_;
+  std::string subject_;  // backs the subject metadata value for the call's life
   bool decode_failed_ = false;
 };
 
-class RequestDecodeInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+class CallInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  explicit CallInterceptorFactory(std::shared_ptr<const TokenStore> tokens) : tokens_(std::move(tokens)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
-    return new RequestDecodeInterceptor(info);
+    return new CallInterceptor(info, tokens_.get());
   }
+
+ private:
+  std::shared_ptr<const TokenStore> tokens_;
 };
+
+bool Readable(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
+
+// TLS (optionally mutual) from files that are watched for rotation, or
+// plaintext. Both kinds support the AuthMetadataProcessor: plaintext goes
+// through XdsServerCredentials with an insecure fallback, because gRPC's
+// plain InsecureServerCredentials cannot run one.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::FailedPreconditionError("--tls_cert_file and --tls_key_file must be given together");
+  }
+  if (options.tls_cert_file.empty()) {
+    if (!options.tls_client_ca_file.empty()) {
+      return absl::FailedPreconditionError("--tls_client_ca_file needs --tls_cert_file and --tls_key_file");
+    }
+    return grpc::XdsServerCredentials(grpc::InsecureServerCredentials());
+  }
+  for (const auto* path : {&options.tls_cert_file, &options.tls_key_file, &options.tls_client_ca_file}) {
+    if (!path->empty() && !Readable(*path)) {
+      return absl::FailedPreconditionError(absl::StrCat("cannot read TLS file ", *path));
+    }
+  }
+  const unsigned refresh = static_cast<unsigned>(std::max<int64_t>(1, absl::ToInt64Seconds(options.tls_refresh_interval)));
+  std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider =
+      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          options.tls_key_file, options.tls_cert_file, options.tls_client_ca_file, refresh);
+  grpc::experimental::TlsServerCredentialsOptions tls(provider);
+  tls.watch_identity_key_cert_pairs();
+  if (options.tls_client_ca_file.empty()) {
+    tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    tls.watch_root_certs();
+    tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return grpc::experimental::TlsServerCredentials(tls);
+}
 
 }  // namespace
 
@@ -74,15 +163,38 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
 
   auto server = std::unique_ptr<GrpcServer>(new GrpcServer());
   server->options_ = options;
+
+  AccessPolicy policy = AccessPolicy::Standard();
+  for (const auto& s : services) {
+    policy.Merge(s.policy);
+    auto missing = s.policy.Missing(s.name);
+    if (!missing.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat("no access rule for ", absl::StrJoin(missing, ", ")));
+    }
+  }
+  server->tokens_ = std::make_shared<TokenStore>(options.auth_tokens_file);
+
+  auto credentials = MakeServerCredentials(options);
+  if (!credentials.ok()) return credentials.status();
+  (*credentials)->SetAuthMetadataProcessor(std::make_shared<AuthProcessor>(server->tokens_, std::move(policy)));
+
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(options.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(options.min_client_ping_interval)));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, options.max_ping_strikes);
+  grpc::ResourceQuota quota("newsdesk");
+  quota.Resize(static_cast<size_t>(options.memory_quota_bytes));
+  quota.SetMaxThreads(options.max_threads);
+  builder.SetResourceQuota(quota);
   for (const auto& s : services) {
     builder.RegisterService(s.service);
     server->service_names_.push_back(s.name);
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<RequestDecodeInterceptorFactory>());
+  interceptors.push_back(std::make_unique<CallInterceptorFactory>(server->tokens_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
@@ -116,6 +228,14 @@ ServerOptions ServerOptionsFromFlags(std::string listen) {
   options.listen = std::move(listen);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_receive_message_bytes);
+  options.auth_tokens_file = absl::GetFlag(FLAGS_auth_tokens_file);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  options.min_client_ping_interval = absl::GetFlag(FLAGS_min_client_ping_interval);
+  options.max_ping_strikes = absl::GetFlag(FLAGS_max_ping_strikes);
+  options.memory_quota_bytes = absl::GetFlag(FLAGS_memory_quota_bytes);
   return options;
 }
 

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/common/auth.h"
 
 namespace newsdesk {
 
@@ -21,6 +22,25 @@ struct ServerOptions {
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Largest request message accepted; a larger one gets RESOURCE_EXHAUSTED.
   int max_receive_message_bytes = 4 << 20;
+
+  // Bearer tokens (see auth.h); empty: every caller is anonymous, so nobody
+  // can write.
+  std::string auth_tokens_file;
+
+  // TLS: certificate chain and key (PEM). Both empty: plaintext. With a client
+  // CA, clients must present a certificate it signed (mTLS). The files are
+  // re-read when they change (gRPC's file-watcher certificate provider).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  absl::Duration tls_refresh_interval = absl::Seconds(60);
+
+  // Hardening limits (docs/SECURITY.md).
+  int max_concurrent_streams = 100;             // per HTTP/2 connection
+  absl::Duration min_client_ping_interval = absl::Seconds(10);  // faster pings are strikes
+  int max_ping_strikes = 2;                     // then the connection is closed
+  int64_t memory_quota_bytes = 512 << 20;       // gRPC's buffers for all calls
+  int max_threads = 256;                        // gRPC's thread quota
 };
 
 // A service to serve, with its fully-qualified name (e.g.
@@ -28,6 +48,9 @@ struct ServerOptions {
 struct NamedService {
   std::string name;
   grpc::Service* service;  // not owned; must outlive the server
+  // Who may call each method. Every method needs a rule: Start refuses to
+  // serve a method without one.
+  AccessPolicy policy;
 };
 
 // A running gRPC server with server reflection, the standard health service
@@ -38,7 +61,8 @@ class GrpcServer {
  public:
   // Starts serving `services`. Health reports SERVING for "" (the whole
   // server) and for each service name. Errors: UNAVAILABLE when the address
-  // cannot be bound.
+  // cannot be bound; FAILED_PRECONDITION when a method has no access rule or
+  // the TLS files are incomplete.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const ServerOptions& options,
                                                            const std::vector<NamedService>& services);
   ~GrpcServer();
@@ -59,11 +83,12 @@ class GrpcServer {
   std::string host_;
   int port_ = 0;
   std::vector<std::string> service_names_;
+  std::shared_ptr<TokenStore> tokens_;
   bool shut_down_ = false;
 };
 
-// Shared flags (--shutdown_grace, --max_receive_message_bytes) applied to
-// `listen`.
+// Shared flags (--shutdown_grace, --max_receive_message_bytes, --auth_tokens_file,
+// --tls_*, limits) applied to `listen`.
 ServerOptions ServerOptionsFromFlags(std::string listen);
 
 // Parses flags (with --help listing every newsdesk flag) and blocks SIGINT and

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
 #include "services/common/run.h"
+#include "services/content/content_access.h"
 #include "services/content/content_service.h"
 
 namespace newsdesk::content {
@@ -18,7 +19,7 @@ int RunContentServer(const ServerOptions& options, const ContentServerOptions& c
           {{"seconds", absl::StrCat(absl::ToDoubleSeconds(absl::Now() - start))}});
     }
     ServiceHolder holder;
-    holder.services = {{v1::ContentService::service_full_name(), (*backend)->service()}};
+    holder.services = {{v1::ContentService::service_full_name(), (*backend)->service(), ContentAccessPolicy()}};
     holder.owner = std::shared_ptr<void>(std::move(*backend));
     return holder;
   });

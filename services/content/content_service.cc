@@ -68,6 +68,22 @@ absl::StatusOr<query::Node> ParseArticleFilter(absl::string_view filter) {
   return query::ParseFilter(filter, ArticleFilterSchema());
 }
 
+// `filter AND state = PUBLISHED`: what an anonymous reader may see.
+query::Node PublishedOnly(query::Node filter) {
+  query::Node published;
+  published.kind = query::Node::Kind::kCompare;
+  published.field = "state";
+  published.type = query::ValueType::kEnum;
+  published.op = query::Op::kEq;
+  published.text = "PUBLISHED";
+  if (filter.kind == query::Node::Kind::kTrue) return published;
+  query::Node both;
+  both.kind = query::Node::Kind::kAnd;
+  both.children.push_back(std::move(filter));
+  both.children.push_back(std::move(published));
+  return both;
+}
+
 }  // namespace
 
 ContentService::ContentService(ArticleStore* articles, PageTokenCodec page_tokens)
@@ -84,7 +100,8 @@ absl::StatusOr<v1::Article> ContentService::CreateArticle(const v1::CreateArticl
   return articles_->Create(article, request.article_id(), request.request_id());
 }
 
-absl::StatusOr<v1::Article> ContentService::GetArticle(const v1::GetArticleRequest& request) {
+absl::StatusOr<v1::Article> ContentService::GetArticle(const Principal& caller,
+                                                     const v1::GetArticleRequest& request) {
   absl::string_view name = request.name();
   const size_t at = name.find('@');
   if (at != absl::string_view::npos) {
@@ -95,21 +112,30 @@ absl::StatusOr<v1::Article> ContentService::GetArticle(const v1::GetArticleReque
       return absl::InvalidArgumentError(
           absl::StrCat("name: the revision id after \"@\" must match [a-z]([a-z0-9-]{0,61}[a-z0-9])?"));
     }
+    // Revisions hold unpublished text: not for anonymous readers.
+    if (caller.role == Role::kAnonymous) return absl::NotFoundError(absl::StrCat(name, " not found"));
     return articles_->GetRevision(*id, std::string(revision));
   }
   auto id = ParseResourceName("name", name, kArticles);
   if (!id.ok()) return id.status();
-  return articles_->Get(*id);
+  auto article = articles_->Get(*id);
+  if (article.ok() && caller.role == Role::kAnonymous && article->state() != v1::Article::STATE_PUBLISHED) {
+    return absl::NotFoundError(absl::StrCat(ArticleName(*id), " not found"));
+  }
+  return article;
 }
 
-absl::StatusOr<v1::ListArticlesResponse> ContentService::ListArticles(const v1::ListArticlesRequest& request) {
+absl::StatusOr<v1::ListArticlesResponse> ContentService::ListArticles(const Principal& caller,
+                                                                     const v1::ListArticlesRequest& request) {
   auto page_size = EffectivePageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
   auto filter = ParseArticleFilter(request.filter());
   if (!filter.ok()) return filter.status();
+  const bool anonymous = caller.role == Role::kAnonymous;
+  if (anonymous) *filter = PublishedOnly(*std::move(filter));
   ListQuery query;
   query.filter = &*filter;
-  query.show_deleted = request.show_deleted();
+  query.show_deleted = request.show_deleted() && !anonymous;
   query.page_size = *page_size;
   query.force_scan = force_scan_;
   if (auto st = ParseOrderBy(request.order_by(), *filter, &query); !st.ok()) return st;
@@ -206,12 +232,13 @@ absl::StatusOr<v1::Article> ContentService::RollbackArticle(const v1::RollbackAr
 }
 
 absl::StatusOr<v1::SearchArticlesResponse> ContentService::SearchArticles(
-    const v1::SearchArticlesRequest& request) {
+    const Principal& caller, const v1::SearchArticlesRequest& request) {
   if (auto st = CheckText("query", request.query(), 1, 1000); !st.ok()) return st;
   auto page_size = EffectivePageSize(request.page_size(), 20, 100);
   if (!page_size.ok()) return page_size.status();
   auto filter = ParseArticleFilter(request.filter());
   if (!filter.ok()) return filter.status();
+  if (caller.role == Role::kAnonymous) *filter = PublishedOnly(*std::move(filter));
   SearchRequest search;
   search.query = request.query();
   search.filter = &*filter;
@@ -271,7 +298,7 @@ grpc::ServerUnaryReactor* ContentService::RollbackArticle(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ContentService::SearchArticles(grpc::CallbackServerContext* context,
                                                          const v1::SearchArticlesRequest* request,
                                                          v1::SearchArticlesResponse* response) {
-  return Reply(context, SearchArticles(*request), response);
+  return Reply(context, SearchArticles(CallerOf(*context), *request), response);
 }
 
 grpc::ServerUnaryReactor* ContentService::CreateArticle(grpc::CallbackServerContext* context,
@@ -282,13 +309,13 @@ grpc::ServerUnaryReactor* ContentService::CreateArticle(grpc::CallbackServerCont
 
 grpc::ServerUnaryReactor* ContentService::GetArticle(grpc::CallbackServerContext* context,
                                                      const v1::GetArticleRequest* request, v1::Article* response) {
-  return Reply(context, GetArticle(*request), response);
+  return Reply(context, GetArticle(CallerOf(*context), *request), response);
 }
 
 grpc::ServerUnaryReactor* ContentService::ListArticles(grpc::CallbackServerContext* context,
                                                        const v1::ListArticlesRequest* request,
                                                        v1::ListArticlesResponse* response) {
-  return Reply(context, ListArticles(*request), response);
+  return Reply(context, ListArticles(CallerOf(*context), *request), response);
 }
 
 grpc::ServerUnaryReactor* ContentService::UpdateArticle(grpc::CallbackServerContext* context,

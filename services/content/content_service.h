@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "newsdesk/content/v1/content_service.grpc.pb.h"
+#include "services/common/auth.h"
 #include "services/common/page_token.h"
 #include "storage/content/article_store.h"
 #include "storage/kv/clock.h"
@@ -21,10 +22,14 @@ class ContentService final : public v1::ContentService::CallbackService {
   ContentService(ArticleStore* articles, PageTokenCodec page_tokens);
 
   // Each method below returns the response or a status whose message names
-  // the offending field or resource; the gRPC handlers only wrap them.
+  // the offending field or resource; the gRPC handlers only wrap them. Reads
+  // take the caller: anonymous callers see published articles only (a draft
+  // or deleted article is NOT_FOUND to them, so its existence is not
+  // revealed). Who may call which method at all is decided before any
+  // handler runs (content_access.h).
   absl::StatusOr<v1::Article> CreateArticle(const v1::CreateArticleRequest& request);
-  absl::StatusOr<v1::Article> GetArticle(const v1::GetArticleRequest& request);
-  absl::StatusOr<v1::ListArticlesResponse> ListArticles(const v1::ListArticlesRequest& request);
+  absl::StatusOr<v1::Article> GetArticle(const Principal& caller, const v1::GetArticleRequest& request);
+  absl::StatusOr<v1::ListArticlesResponse> ListArticles(const Principal& caller, const v1::ListArticlesRequest& request);
   absl::StatusOr<v1::Article> UpdateArticle(const v1::UpdateArticleRequest& request);
   absl::StatusOr<v1::Article> DeleteArticle(const v1::DeleteArticleRequest& request);
   absl::StatusOr<v1::Article> UndeleteArticle(const v1::UndeleteArticleRequest& request);
@@ -33,7 +38,7 @@ class ContentService final : public v1::ContentService::CallbackService {
   absl::StatusOr<v1::ListArticleRevisionsResponse> ListArticleRevisions(
       const v1::ListArticleRevisionsRequest& request);
   absl::StatusOr<v1::Article> RollbackArticle(const v1::RollbackArticleRequest& request);
-  absl::StatusOr<v1::SearchArticlesResponse> SearchArticles(const v1::SearchArticlesRequest& request);
+  absl::StatusOr<v1::SearchArticlesResponse> SearchArticles(const Principal& caller, const v1::SearchArticlesRequest& request);
 
   // Lists with the index path disabled (tests compare both paths).
   void set_force_scan_for_testing(bool force) { force_scan_ = force; }

@@ -1,0 +1,195 @@
+// Every ContentService method × every role: who gets in, who does not, and
+// what anonymous readers can see.
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+
+#include "storage/kv/proto_time.h"
+#include "tests/testing/content_fixture.h"
+
+namespace newsdesk::content {
+namespace {
+
+using v1::Article;
+
+// The expected rule of every method, written out here on purpose: a method
+// added to the API without an entry fails MethodTableCoversTheWholeService,
+// and a policy change that opens a method fails EveryMethodTimesEveryRole.
+const std::map<std::string, Access>& ExpectedAccess() {
+  static const auto* table = new std::map<std::string, Access>{
+      {"CreateArticle", Access::kWrite},
+      {"GetArticle", Access::kPublic},
+      {"ListArticles", Access::kPublic},
+      {"UpdateArticle", Access::kWrite},
+      {"DeleteArticle", Access::kWrite},
+      {"UndeleteArticle", Access::kWrite},
+      {"PublishArticle", Access::kWrite},
+      {"UnpublishArticle", Access::kWrite},
+      {"ListArticleRevisions", Access::kPrivateRead},
+      {"RollbackArticle", Access::kWrite},
+      {"SearchArticles", Access::kPublic},
+  };
+  return *table;
+}
+
+const google::protobuf::ServiceDescriptor& Service() {
+  return *v1::CreateArticleRequest::descriptor()->file()->FindServiceByName("ContentService");
+}
+
+class AccessTest : public testing::ContentServerFixture {
+ protected:
+  // Sends one empty request message to `method` as a generic stream, reads
+  // whatever comes back and returns the final status: works for unary and
+  // streaming methods alike.
+  grpc::Status CallEmpty(const std::string& method, grpc::ClientContext* ctx) {
+    grpc::GenericStub generic(channel_);
+    grpc::CompletionQueue cq;
+    auto call = generic.PrepareCall(ctx, absl::StrCat("/", Service().full_name(), "/", method), &cq);
+    void* tag;
+    bool ok;
+    call->StartCall(reinterpret_cast<void*>(1));
+    cq.Next(&tag, &ok);
+    grpc::Slice empty("", 0);
+    grpc::ByteBuffer request(&empty, 1);
+    call->Write(request, reinterpret_cast<void*>(2));
+    cq.Next(&tag, &ok);
+    call->WritesDone(reinterpret_cast<void*>(3));
+    cq.Next(&tag, &ok);
+    for (int i = 0; i < 1000; ++i) {
+      grpc::ByteBuffer response;
+      call->Read(&response, reinterpret_cast<void*>(4));
+      cq.Next(&tag, &ok);
+      if (!ok) break;
+    }
+    grpc::Status status;
+    call->Finish(&status, reinterpret_cast<void*>(5));
+    cq.Next(&tag, &ok);
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+    return status;
+  }
+};
+
+TEST_F(AccessTest, MethodTableCoversTheWholeService) {
+  for (int i = 0; i < Service().method_count(); ++i) {
+    EXPECT_EQ(ExpectedAccess().count(Service().method(i)->name()), 1u)
+        << Service().method(i)->name() << " has no expected access rule in this test";
+  }
+  EXPECT_EQ(static_cast<int>(ExpectedAccess().size()), Service().method_count());
+}
+
+TEST_F(AccessTest, EveryMethodTimesEveryRole) {
+  for (const auto& [method, access] : ExpectedAccess()) {
+    for (Role role : {Role::kAnonymous, Role::kService, Role::kEditor, Role::kAdmin}) {
+      auto ctx = Context(role);
+      const grpc::Status st = CallEmpty(method, ctx.get());
+      SCOPED_TRACE(absl::StrCat(method, " as ", RoleName(role), ": ", st.error_code(), " ", st.error_message()));
+      if (Allows(access, role)) {
+        EXPECT_NE(st.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+        EXPECT_NE(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+        EXPECT_NE(st.error_code(), grpc::StatusCode::INTERNAL);
+        EXPECT_NE(st.error_code(), grpc::StatusCode::UNKNOWN);
+      } else if (role == Role::kAnonymous) {
+        EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+      } else {
+        EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+        EXPECT_NE(st.error_message().find(RoleName(role)), std::string::npos);
+      }
+    }
+    // An unknown or malformed token is refused everywhere, reads included.
+    for (const char* header : {"Bearer not-a-known-token", "Basic dXNlcjpwYXNz", "Bearer "}) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      ctx.AddMetadata("authorization", header);
+      EXPECT_EQ(CallEmpty(method, &ctx).error_code(), grpc::StatusCode::UNAUTHENTICATED) << method << " " << header;
+    }
+  }
+}
+
+TEST_F(AccessTest, AnonymousReadersSeePublishedArticlesOnly) {
+  for (const char* id : {"szkic", "opublikowany", "usuniety"}) {
+    v1::CreateArticleRequest req;
+    req.set_article_id(id);
+    req.mutable_article()->set_title(std::string("Konferencja ") + id);
+    req.mutable_article()->set_body("Szpital w Białej Podlaskiej");
+    Article out;
+    ASSERT_TRUE(stub_->CreateArticle(Context().get(), req, &out).ok());
+  }
+  Article out;
+  for (const char* id : {"opublikowany", "usuniety"}) {
+    v1::PublishArticleRequest pub;
+    pub.set_name(std::string("articles/") + id);
+    ASSERT_TRUE(stub_->PublishArticle(Context().get(), pub, &out).ok());
+  }
+  v1::DeleteArticleRequest del;
+  del.set_name("articles/usuniety");
+  ASSERT_TRUE(stub_->DeleteArticle(Context().get(), del, &out).ok());
+
+  v1::GetArticleRequest get;
+  get.set_name("articles/opublikowany");
+  EXPECT_TRUE(stub_->GetArticle(Context(Role::kAnonymous).get(), get, &out).ok());
+  for (const char* hidden : {"articles/szkic", "articles/usuniety", "articles/opublikowany@r1"}) {
+    get.set_name(hidden);
+    grpc::Status st = stub_->GetArticle(Context(Role::kAnonymous).get(), get, &out);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND) << hidden;
+    EXPECT_TRUE(stub_->GetArticle(Context(Role::kService).get(), get, &out).ok()) << "the service role reads drafts";
+  }
+
+  v1::ListArticlesRequest list;
+  list.set_show_deleted(true);
+  list.set_filter("state = DRAFT OR state = DELETED OR state = PUBLISHED");
+  v1::ListArticlesResponse listed;
+  ASSERT_TRUE(stub_->ListArticles(Context(Role::kAnonymous).get(), list, &listed).ok());
+  ASSERT_EQ(listed.articles_size(), 1);
+  EXPECT_EQ(listed.articles(0).name(), "articles/opublikowany");
+  ASSERT_TRUE(stub_->ListArticles(Context(Role::kEditor).get(), list, &listed).ok());
+  EXPECT_EQ(listed.articles_size(), 3);
+
+  v1::SearchArticlesRequest search;
+  search.set_query("szpital");
+  search.set_filter("state = DRAFT OR state = PUBLISHED");
+  v1::SearchArticlesResponse found;
+  ASSERT_TRUE(stub_->SearchArticles(Context(Role::kAnonymous).get(), search, &found).ok());
+  ASSERT_EQ(found.results_size(), 1);
+  EXPECT_EQ(found.results(0).article().name(), "articles/opublikowany");
+  ASSERT_TRUE(stub_->SearchArticles(Context(Role::kEditor).get(), search, &found).ok());
+  EXPECT_EQ(found.results_size(), 2);
+}
+
+TEST_F(AccessTest, ClientsCannotClaimARoleThroughMetadata) {
+  v1::CreateArticleRequest req;
+  req.set_article_id("szkic");
+  req.mutable_article()->set_title("Szkic");
+  Article out;
+  ASSERT_TRUE(stub_->CreateArticle(Context().get(), req, &out).ok());
+  auto spoof = Context(Role::kAnonymous);
+  spoof->AddMetadata(kPrincipalRoleKey, "editor");
+  spoof->AddMetadata(kPrincipalSubjectKey, "mallory");
+  v1::GetArticleRequest get;
+  get.set_name("articles/szkic");
+  EXPECT_EQ(stub_->GetArticle(spoof.get(), get, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+  auto write = Context(Role::kAnonymous);
+  write->AddMetadata(kPrincipalRoleKey, "admin");
+  req.set_article_id("inny");
+  EXPECT_EQ(stub_->CreateArticle(write.get(), req, &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST(AccessPolicyTest, ServerRefusesAServiceWithoutRules) {
+  testing::TempDir dir;
+  auto backend = ContentBackend::Open(dir.path());
+  ASSERT_TRUE(backend.ok());
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  AccessPolicy partial;
+  partial.Add(Service().full_name(), "GetArticle", Access::kPublic);
+  auto server = GrpcServer::Start(options, {{Service().full_name(), (*backend)->service(), partial}});
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(server.status().message().find("CreateArticle"), absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace newsdesk::content
