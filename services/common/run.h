@@ -17,7 +17,13 @@ namespace newsdesk {
 struct ServiceHolder {
   std::vector<NamedService> services;
   std::shared_ptr<void> owner;
+  // Databases whose figures the metrics endpoint exports, by name.
+  std::vector<std::pair<std::string, const kv::Database*>> databases;
 };
+
+// The process's metrics (served when --metrics_listen is set). Binaries may
+// record their own figures here, e.g. outbound calls.
+Metrics& ProcessMetrics();
 
 // Opens the backend, serves it until SIGINT/SIGTERM, shuts down gracefully
 // (health NOT_SERVING, grace period, cancel), closes the backend and returns

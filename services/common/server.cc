@@ -1,5 +1,6 @@
 #include "services/common/server.h"
 
+#include <grpcpp/ext/channelz_service_plugin.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
@@ -18,7 +19,9 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "grpc/health/v1/health.pb.h"
@@ -40,6 +43,10 @@ ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
           "Client keepalive pings more frequent than this count as strikes");
 ABSL_FLAG(int32_t, max_ping_strikes, 2, "Ping strikes before a connection is closed");
 ABSL_FLAG(int64_t, memory_quota_bytes, int64_t{512} << 20, "Memory gRPC may use for all calls' buffers");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port to serve Prometheus metrics on at /metrics (e.g. 0.0.0.0:9090); unset: no metrics endpoint");
+ABSL_FLAG(bool, log_calls, true, "Log one JSON line per call (method, peer, status, latency, request id)");
+ABSL_FLAG(bool, channelz, false, "Serve gRPC channelz (grpc.channelz.v1.Channelz, admin role only)");
 
 namespace newsdesk {
 namespace {
@@ -57,23 +64,43 @@ using grpc::experimental::InterceptionHookPoints;
 //   protobuf, or a proto3 string field holding invalid UTF-8) with an empty
 //   UNIMPLEMENTED status; this turns that into INVALID_ARGUMENT with a message
 //   saying what was wrong, the code clients get for any other bad input.
+// - observability: counts and times the call (Metrics), logs one JSON line
+//   when it ends, and returns its request id (the client's x-request-id, or
+//   a generated one) in the response metadata.
 class CallInterceptor : public grpc::experimental::Interceptor {
  public:
-  CallInterceptor(grpc::experimental::ServerRpcInfo* info, const TokenStore* tokens) : info_(info), tokens_(tokens) {}
+  CallInterceptor(grpc::experimental::ServerRpcInfo* info, const TokenStore* tokens, const ServerOptions* options)
+      : info_(info), tokens_(tokens), options_(options), method_(info->method() ? info->method() : "") {}
+
+  ~CallInterceptor() override {
+    // A call cancelled before its status was sent still leaves its traces.
+    if (started_ && !finished_) Finish(grpc::StatusCode::CANCELLED);
+  }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      SetPrincipal(methods->GetRecvInitialMetadata());
+      auto* metadata = methods->GetRecvInitialMetadata();
+      SetPrincipal(metadata);
+      SetRequestId(metadata);
+      started_ = true;
+      start_ = absl::Now();
+      if (options_->metrics != nullptr) options_->metrics->ServerCallStarted(method_);
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->emplace("x-request-id", request_id_);
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() == nullptr) {
       decode_failed_ = true;
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) && decode_failed_) {
-      methods->ModifySendStatus(grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
-          absl::StrCat("request to ", info_->method() ? info_->method() : "?",
-                       " could not be decoded: malformed protobuf, or a string field holds invalid UTF-8")));
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      if (decode_failed_) {
+        methods->ModifySendStatus(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("request to ", method_,
+                         " could not be decoded: malformed protobuf, or a string field holds invalid UTF-8")));
+      }
+      Finish(methods->GetSendStatus().error_code());
     }
     methods->Proceed();
   }
@@ -98,21 +125,59 @@ class CallInterceptor : public grpc::experimental::Interceptor {
     metadata->emplace(kPrincipalSubjectKey, grpc::string_ref(subject_.data(), subject_.size()));
   }
 
+  void SetRequestId(std::multimap<grpc::string_ref, grpc::string_ref>* metadata) {
+    if (metadata != nullptr) {
+      auto it = metadata->find("x-request-id");
+      if (it != metadata->end() && it->second.size() > 0 && it->second.size() <= 128 &&
+          std::all_of(it->second.begin(), it->second.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
+        request_id_ = std::string(it->second.data(), it->second.size());
+      }
+    }
+    if (request_id_.empty()) {
+      thread_local absl::BitGen gen;
+      request_id_ = absl::StrFormat("%016x", absl::Uniform<uint64_t>(gen));
+    }
+  }
+
+  void Finish(grpc::StatusCode code) {
+    if (finished_ || !started_) return;
+    finished_ = true;
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+    if (options_->metrics != nullptr) options_->metrics->ServerCallFinished(method_, static_cast<int>(code), seconds);
+    if (options_->log_calls) {
+      Log(Severity::kInfo, "rpc",
+          {{"method", method_},
+           {"peer", info_->server_context() != nullptr ? info_->server_context()->peer() : ""},
+           {"code", absl::StrCat(static_cast<int>(code))},
+           {"latency_ms", absl::StrFormat("%.3f", seconds * 1000)},
+           {"request_id", request_id_},
+           {"principal", subject_}});
+    }
+  }
+
   grpc::experimental::ServerRpcInfo* info_;
   const TokenStore* tokens_;
+  const ServerOptions* options_;
+  const std::string method_;
   std::string subject_;  // backs the subject metadata value for the call's life
+  std::string request_id_;
+  absl::Time start_;
+  bool started_ = false;
+  bool finished_ = false;
   bool decode_failed_ = false;
 };
 
 class CallInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit CallInterceptorFactory(std::shared_ptr<const TokenStore> tokens) : tokens_(std::move(tokens)) {}
+  CallInterceptorFactory(std::shared_ptr<const TokenStore> tokens, const ServerOptions* options)
+      : tokens_(std::move(tokens)), options_(options) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
-    return new CallInterceptor(info, tokens_.get());
+    return new CallInterceptor(info, tokens_.get(), options_);
   }
 
  private:
   std::shared_ptr<const TokenStore> tokens_;
+  const ServerOptions* options_;
 };
 
 bool Readable(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
@@ -160,11 +225,17 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (options.channelz) grpc::channelz::experimental::InitChannelzService();
 
   auto server = std::unique_ptr<GrpcServer>(new GrpcServer());
   server->options_ = options;
 
   AccessPolicy policy = AccessPolicy::Standard();
+  // Channelz shows peers and internals: admins only.
+  for (const char* m : {"GetTopChannels", "GetServers", "GetServer", "GetServerSockets", "GetChannel",
+                        "GetSubchannel", "GetSocket"}) {
+    policy.Add("grpc.channelz.v1.Channelz", m, Access::kAdmin);
+  }
   for (const auto& s : services) {
     policy.Merge(s.policy);
     auto missing = s.policy.Missing(s.name);
@@ -181,6 +252,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  // gRPC sets SO_REUSEPORT by default, which would let a second server start
+  // on a port that is already taken; it must fail instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              static_cast<int>(absl::ToInt64Milliseconds(options.min_client_ping_interval)));
@@ -194,7 +268,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
     server->service_names_.push_back(s.name);
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<CallInterceptorFactory>(server->tokens_));
+  interceptors.push_back(std::make_unique<CallInterceptorFactory>(server->tokens_, &server->options_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
@@ -223,6 +297,8 @@ void GrpcServer::Shutdown() {
   server_->Wait();
 }
 
+std::string MetricsListenFromFlags() { return absl::GetFlag(FLAGS_metrics_listen); }
+
 ServerOptions ServerOptionsFromFlags(std::string listen) {
   ServerOptions options;
   options.listen = std::move(listen);
@@ -236,6 +312,8 @@ ServerOptions ServerOptionsFromFlags(std::string listen) {
   options.min_client_ping_interval = absl::GetFlag(FLAGS_min_client_ping_interval);
   options.max_ping_strikes = absl::GetFlag(FLAGS_max_ping_strikes);
   options.memory_quota_bytes = absl::GetFlag(FLAGS_memory_quota_bytes);
+  options.log_calls = absl::GetFlag(FLAGS_log_calls);
+  options.channelz = absl::GetFlag(FLAGS_channelz);
   return options;
 }
 

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/auth.h"
+#include "services/common/metrics.h"
 
 namespace newsdesk {
 
@@ -41,6 +42,12 @@ struct ServerOptions {
   int max_ping_strikes = 2;                     // then the connection is closed
   int64_t memory_quota_bytes = 512 << 20;       // gRPC's buffers for all calls
   int max_threads = 256;                        // gRPC's thread quota
+
+  // Observability: call metrics go to `metrics` (not owned; may be null); one
+  // JSON log line per call when `log_calls`; gRPC channelz when `channelz`.
+  Metrics* metrics = nullptr;
+  bool log_calls = true;
+  bool channelz = false;
 };
 
 // A service to serve, with its fully-qualified name (e.g.
@@ -90,6 +97,9 @@ class GrpcServer {
 // Shared flags (--shutdown_grace, --max_receive_message_bytes, --auth_tokens_file,
 // --tls_*, limits) applied to `listen`.
 ServerOptions ServerOptionsFromFlags(std::string listen);
+
+// --metrics_listen ("" when metrics are off).
+std::string MetricsListenFromFlags();
 
 // Parses flags (with --help listing every newsdesk flag) and blocks SIGINT and
 // SIGTERM so that WaitForShutdownSignal can take them. Call first in main,

@@ -20,6 +20,7 @@ int RunContentServer(const ServerOptions& options, const ContentServerOptions& c
     }
     ServiceHolder holder;
     holder.services = {{v1::ContentService::service_full_name(), (*backend)->service(), ContentAccessPolicy()}};
+    holder.databases = {{"content", (*backend)->database()}};
     holder.owner = std::shared_ptr<void>(std::move(*backend));
     return holder;
   });

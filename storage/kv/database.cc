@@ -12,6 +12,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
+#include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/options_util.h"
 #include "storage/kv/key_codec.h"
@@ -172,6 +173,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
   db_options.max_total_wal_size = 64 << 20;
+  // Tickers only (no timers): block cache hit ratio for the metrics endpoint.
+  db_options.statistics = rocksdb::CreateDBStatistics();
+  db_options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -246,6 +250,24 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
     }
   }
   return db;
+}
+
+Database::Stats Database::GetStats() const {
+  Stats stats;
+  if (impl_ == nullptr || impl_->closed) return stats;
+  for (auto* h : impl_->handles) {
+    uint64_t v = 0;
+    if (impl_->db->GetIntProperty(h, "rocksdb.estimate-live-data-size", &v)) stats.live_data_bytes += v;
+    if (impl_->db->GetIntProperty(h, "rocksdb.estimate-pending-compaction-bytes", &v)) {
+      stats.pending_compaction_bytes += v;
+    }
+    if (impl_->db->GetIntProperty(h, "rocksdb.num-blob-files", &v)) stats.blob_files += v;
+  }
+  if (auto statistics = impl_->db->GetOptions().statistics; statistics != nullptr) {
+    stats.block_cache_hits = statistics->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+    stats.block_cache_misses = statistics->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+  }
+  return stats;
 }
 
 absl::Status Database::Close() {

@@ -144,6 +144,16 @@ class Database {
   // first use (e.g. the key that signs page tokens).
   absl::StatusOr<std::string> GetOrCreateSecret(absl::string_view name);
 
+  // Figures for monitoring, summed over all column families.
+  struct Stats {
+    uint64_t live_data_bytes = 0;           // rocksdb.estimate-live-data-size
+    uint64_t pending_compaction_bytes = 0;  // rocksdb.estimate-pending-compaction-bytes
+    uint64_t blob_files = 0;                // rocksdb.num-blob-files
+    uint64_t block_cache_hits = 0;
+    uint64_t block_cache_misses = 0;
+  };
+  Stats GetStats() const;
+
   // Flushes memtables and closes; later calls fail. Called by the destructor.
   absl::Status Close();
 

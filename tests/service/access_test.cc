@@ -178,6 +178,16 @@ TEST_F(AccessTest, ClientsCannotClaimARoleThroughMetadata) {
   EXPECT_EQ(stub_->CreateArticle(write.get(), req, &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
+TEST_F(AccessTest, ASecondServerCannotTakeABoundPort) {
+  testing::TempDir other;
+  auto backend = ContentBackend::Open(other.path());
+  ASSERT_TRUE(backend.ok());
+  ServerOptions options;
+  options.listen = server_->address();
+  auto second = GrpcServer::Start(options, {{Service().full_name(), (*backend)->service(), ContentAccessPolicy()}});
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
+}
+
 TEST(AccessPolicyTest, ServerRefusesAServiceWithoutRules) {
   testing::TempDir dir;
   auto backend = ContentBackend::Open(dir.path());
