@@ -31,6 +31,10 @@ readonly CONTENT_LISTEN="${NEWSDESK_CONTENT_LISTEN:-127.0.0.1:50051}"
 readonly CONTENT_DB_PATH="${NEWSDESK_CONTENT_DB_PATH:-./var/content}"
 readonly CONTENT_SHUTDOWN_GRACE="${NEWSDESK_CONTENT_SHUTDOWN_GRACE:-10s}"
 readonly HEALTH_TIMEOUT_SECONDS=30
+# Development credentials, made on the first run: the token file holds only the
+# SHA-256 of the editor token; the token itself is printed and kept beside it.
+readonly DEV_TOKEN_FILE="${NEWSDESK_AUTH_TOKENS_FILE:-./var/dev-tokens}"
+readonly DEV_EDITOR_TOKEN_FILE="./var/dev-editor-token"
 
 # Debian 12 packages the build, the tests and this script need.
 # When a module starts needing another package, add it here.
@@ -41,6 +45,8 @@ readonly APT_PACKAGES=(
   python3
   # storage/text: hunspell stemming with the Polish dictionary (read at run time).
   libhunspell-dev hunspell-pl
+  # services/common: Prometheus metrics; tests make TLS certificates with openssl.
+  prometheus-cpp-dev openssl
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -143,6 +149,22 @@ server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
 
 # buf curl over plaintext HTTP/2 with the schema from server reflection.
 call() { "$BUF" curl --protocol grpc --http2-prior-knowledge "$@"; }
+# The same, as the development editor.
+call_as_editor() { call -H "authorization: Bearer $(cat "$DEV_EDITOR_TOKEN_FILE")" "$@"; }
+
+# Creates a random editor token and a token file with its hash, once.
+ensure_dev_tokens() {
+  mkdir -p ./var
+  if [[ ! -s "$DEV_EDITOR_TOKEN_FILE" ]]; then
+    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$DEV_EDITOR_TOKEN_FILE")
+  fi
+  if [[ ! -s "$DEV_TOKEN_FILE" ]]; then
+    local hash
+    hash="$(sha256sum <"$DEV_EDITOR_TOKEN_FILE" | cut -d' ' -f1)"
+    printf '# newsdesk development tokens: sha256:<hash> <role> <subject>\nsha256:%s editor dev-editor\n' \
+      "$hash" >"$DEV_TOKEN_FILE"
+  fi
+}
 
 wait_until_serving() {
   local url="$1" deadline=$((SECONDS + HEALTH_TIMEOUT_SECONDS)) reply
@@ -166,14 +188,14 @@ load_demo_data() {
   local service="$url/newsdesk.content.v1.ContentService"
   for file in ./scripts/demo/*.json; do
     ((STOP_REQUESTED == 0)) || return 0
-    if out="$(call --timeout 10s -d "@$file" "$service/CreateArticle" 2>&1)"; then
+    if out="$(call_as_editor --timeout 10s -d "@$file" "$service/CreateArticle" 2>&1)"; then
       created=$((created + 1))
       # Published, so that SearchArticles (published articles by default)
       # finds them too.
       name="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["name"])' <<<"$out" 2>/dev/null || true)"
       if [[ -z "$name" ]]; then
         printf 'dev.sh: warning: no article name in the response for %s:\n%s\n' "$file" "$out" >&2
-      elif ! out="$(call --timeout 10s -d "{\"name\": \"$name\"}" "$service/PublishArticle" 2>&1)"; then
+      elif ! out="$(call_as_editor --timeout 10s -d "{\"name\": \"$name\"}" "$service/PublishArticle" 2>&1)"; then
         printf 'dev.sh: warning: demo article %s was not published:\n%s\n' "$name" "$out" >&2
       fi
     elif [[ "$out" == *'"already_exists"'* ]]; then
@@ -190,12 +212,17 @@ print_usage_hint() {
   local address="$1" url="http://$1"
   cat >&2 <<EOF
 
-content-server is serving on ${address} (database: ${CONTENT_DB_PATH}). Call it through reflection:
+content-server is serving on ${address} (database: ${CONTENT_DB_PATH}).
+Writes need a bearer token; the development editor token is:
+
+  TOKEN=$(cat "$DEV_EDITOR_TOKEN_FILE")
+
+Call it through reflection (reads are public and show published articles only):
 
   ${BUF} curl --protocol grpc --http2-prior-knowledge --list-services ${url}
   ${BUF} curl --protocol grpc --http2-prior-knowledge --list-methods ${url}
   ${BUF} curl --protocol grpc --http2-prior-knowledge ${url}/grpc.health.v1.Health/Check
-  ${BUF} curl --protocol grpc --http2-prior-knowledge \\
+  ${BUF} curl --protocol grpc --http2-prior-knowledge -H "authorization: Bearer \$TOKEN" \\
       -d '{"article": {"title": "Zażółć gęślą jaźń", "tags": ["test"]}}' \\
       ${url}/newsdesk.content.v1.ContentService/CreateArticle
   ${BUF} curl --protocol grpc --http2-prior-knowledge \\
@@ -227,9 +254,11 @@ run() {
   trap on_stop_signal INT TERM
 
   log "starting content-server on $CONTENT_LISTEN (database $CONTENT_DB_PATH)"
+  ensure_dev_tokens
   "$CONTENT_SERVER" \
     --listen "$CONTENT_LISTEN" \
     --db_path "$CONTENT_DB_PATH" \
+    --auth_tokens_file "$DEV_TOKEN_FILE" \
     --shutdown_grace "$CONTENT_SHUTDOWN_GRACE" &
   SERVER_PID=$!
 

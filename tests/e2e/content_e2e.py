@@ -14,6 +14,7 @@ by default they are build/services/content/content-server and
 library only.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -64,12 +65,26 @@ class RpcError(Exception):
         return match.group(1).decode() if match else None
 
 
+# The editor token the tests call with; the server gets only its SHA-256.
+EDITOR_TOKEN = "e2e-editor-token-6d1f0b"
+
+
+def write_token_file(path):
+    digest = hashlib.sha256(EDITOR_TOKEN.encode()).hexdigest()
+    with open(path, "w", encoding="ascii") as f:
+        f.write(f"# e2e tokens\nsha256:{digest} editor e2e\n")
+    return path
+
+
 class ContentServer:
     """One content-server process with its stderr captured to a file."""
 
     def __init__(self, db_path, log_path):
         self.db_path = db_path
         self.log_path = log_path
+        self.tokens_path = write_token_file(db_path.rstrip("/") + ".tokens")
+        self.extra_args = []
+        self.scheme = "http"
         self.process = None
         self.address = None
 
@@ -82,7 +97,9 @@ class ContentServer:
                 "--listen=127.0.0.1:0",
                 f"--db_path={self.db_path}",
                 f"--shutdown_grace={SHUTDOWN_GRACE}",
-            ],
+                f"--auth_tokens_file={self.tokens_path}",
+            ]
+            + self.extra_args,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=self._log,
@@ -141,12 +158,17 @@ class ContentServer:
 
     @property
     def url(self):
-        return f"http://{self.address}"
+        return f"{self.scheme}://{self.address}"
 
 
-def buf_curl(server, *args, data=None):
-    """Runs `buf curl` against `server`; returns stdout bytes, raises RpcError."""
-    command = [BUF, "curl", "--protocol", "grpc", "--http2-prior-knowledge", "--timeout", "20s"]
+def buf_curl(server, *args, data=None, token=EDITOR_TOKEN):
+    """Runs `buf curl` against `server` (as an editor unless `token` is None);
+    returns stdout bytes, raises RpcError."""
+    command = [BUF, "curl", "--protocol", "grpc", "--timeout", "20s"]
+    if server.scheme == "http":
+        command += ["--http2-prior-knowledge"]
+    if token is not None:
+        command += ["-H", f"authorization: Bearer {token}"]
     if data is not None:
         command += ["-d", "@-"]
     command += list(args)
@@ -162,12 +184,12 @@ def buf_curl(server, *args, data=None):
     return result.stdout
 
 
-def call(server, method, request):
+def call(server, method, request, token=EDITOR_TOKEN):
     """Calls `method` ("Service/Method" or a ContentService method name) with
     a JSON request; returns the decoded JSON response and its raw bytes."""
     if "/" not in method:
         method = f"{SERVICE}/{method}"
-    raw = buf_curl(server, f"{server.url}/{method}", data=request)
+    raw = buf_curl(server, f"{server.url}/{method}", data=request, token=token)
     return json.loads(raw.decode("utf-8")), raw
 
 
@@ -186,8 +208,10 @@ class ContentServerE2ETest(unittest.TestCase):
         if not os.environ.get("NEWSDESK_E2E_KEEP_TMP"):
             shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def start_server(self):
+    def start_server(self, extra_args=(), scheme="http"):
         server = ContentServer(self.db_path, os.path.join(self.tmp, f"server-{len(self.servers)}.log"))
+        server.extra_args = list(extra_args)
+        server.scheme = scheme
         self.servers.append(server)
         try:
             return server.start()
@@ -265,6 +289,80 @@ class ContentServerE2ETest(unittest.TestCase):
         other, _ = call(server, "CreateArticle", {"article": {"title": f"{POLISH_UPPER} i {POLISH_LOWER}"}})
         self.assertEqual(other["slug"], "acelnoszz-i-acelnoszz")
         self.assertRegex(other["name"], r"^articles/[a-z][a-z0-9-]*$")
+        self.assert_stops_cleanly(server)
+
+    def test_publish_schedule_and_search_with_and_without_diacritics(self):
+        server = self.start_server()
+        article = {
+            "title": "Konferencja szpitali w Tałdykorganie",
+            "body": "Szpital miejski (Tałdykorgan) i szpital w Białej Podlaskiej planują wspólną konferencję.",
+            "tags": ["zdrowie"],
+        }
+        call(server, "CreateArticle", {"article": article, "article_id": "konferencja"})
+        # Drafts are invisible to anonymous readers, as if they did not exist.
+        with self.assertRaises(RpcError) as raised:
+            call(server, "GetArticle", {"name": "articles/konferencja"}, token=None)
+        self.assertEqual(raised.exception.code, "not_found")
+        published, _ = call(server, "PublishArticle", {"name": "articles/konferencja"})
+        self.assertEqual(published["state"], "STATE_PUBLISHED")
+        got, _ = call(server, "GetArticle", {"name": "articles/konferencja"}, token=None)
+        self.assertEqual(got["title"], article["title"])
+
+        for query in ("Tałdykorgan", "taldykorgan", "TAŁDYKORGAN", "tałdyk*", "\"wspólną konferencję\""):
+            found, _ = call(server, "SearchArticles", {"query": query}, token=None)
+            names = [r["article"]["name"] for r in found.get("results", [])]
+            self.assertEqual(names, ["articles/konferencja"], query)
+            self.assertIn("<mark>", found["results"][0]["snippet"])
+
+        # Scheduled: published two seconds from now with no further call.
+        call(server, "CreateArticle", {"article": {"title": "Zapowiedź"}, "article_id": "zapowiedz"})
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2))
+        scheduled, _ = call(server, "PublishArticle", {"name": "articles/zapowiedz", "publish_time": at})
+        self.assertEqual(scheduled["state"], "STATE_SCHEDULED")
+        listed, _ = call(server, "ListArticles", {}, token=None)
+        self.assertEqual([a["name"] for a in listed["articles"]], ["articles/konferencja"])
+        time.sleep(3.2)
+        listed, _ = call(server, "ListArticles", {"filter": "state = PUBLISHED"}, token=None)
+        self.assertEqual([a["name"] for a in listed["articles"]], ["articles/zapowiedz", "articles/konferencja"])
+        self.assert_stops_cleanly(server)
+
+    def test_writes_need_an_editor_token(self):
+        server = self.start_server()
+        for token in (None, "not-a-valid-token"):
+            with self.assertRaises(RpcError) as raised:
+                call(server, "CreateArticle", {"article": {"title": "Bez uprawnień"}}, token=token)
+            self.assertEqual(raised.exception.code, "unauthenticated", raised.exception.stderr)
+        listed, _ = call(server, "ListArticles", {})
+        self.assertNotIn("articles", listed)
+        self.assert_stops_cleanly(server)
+
+    def test_tls_with_buf_curl(self):
+        certs = os.path.join(self.tmp, "certs")
+        os.makedirs(certs)
+
+        def openssl(*args):
+            subprocess.run(["openssl", *args], cwd=certs, check=True, capture_output=True)
+
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=e2e-ca",
+                "-keyout", "ca.key", "-out", "ca.pem")
+        with open(os.path.join(certs, "san.ext"), "w") as f:
+            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key",
+                "-out", "server.csr")
+        openssl("x509", "-req", "-days", "1", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-extfile", "san.ext", "-out", "server.pem")
+        server = self.start_server(
+            [f"--tls_cert_file={certs}/server.pem", f"--tls_key_file={certs}/server.key"], scheme="https")
+        health = buf_curl(server, "--cacert", f"{certs}/ca.pem", f"{server.url}/grpc.health.v1.Health/Check")
+        self.assertEqual(json.loads(health)["status"], "SERVING")
+        created = json.loads(buf_curl(server, "--cacert", f"{certs}/ca.pem", f"{server.url}/{SERVICE}/CreateArticle",
+                                      data={"article": {"title": "Przez TLS"}}))
+        self.assertEqual(created["title"], "Przez TLS")
+        # Plaintext HTTP/2 to the TLS port fails.
+        plain = ContentServer(self.db_path, server.log_path)
+        plain.address = server.address
+        with self.assertRaises(RpcError):
+            buf_curl(plain, f"{plain.url}/grpc.health.v1.Health/Check")
         self.assert_stops_cleanly(server)
 
     def test_unknown_article_is_not_found(self):
