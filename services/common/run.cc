@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/admin_service.h"
 #include "services/common/log.h"
 
 namespace newsdesk {
@@ -26,7 +27,8 @@ int RunServerProcess(const std::string& name, const ServerOptions& options, cons
        {"max_concurrent_streams", absl::StrCat(options.max_concurrent_streams)},
        {"memory_quota_bytes", absl::StrCat(options.memory_quota_bytes)},
        {"metrics_listen", MetricsListenFromFlags()},
-       {"channelz", options.channelz ? "on" : "off"}});
+       {"channelz", options.channelz ? "on" : "off"},
+       {"backup_dir", BackupDirFromFlags()}});
   auto holder = open();
   if (!holder.ok()) {
     Log(Severity::kError, "cannot open the database", {{"server", name}, {"error", holder.status().ToString()}});
@@ -44,6 +46,13 @@ int RunServerProcess(const std::string& name, const ServerOptions& options, cons
   }
   ServerOptions with_metrics = options;
   with_metrics.metrics = &metrics;
+  std::unique_ptr<AdminService> admin;
+  if (!holder->databases.empty()) {
+    admin = std::make_unique<AdminService>(holder->databases[0].first, holder->databases[0].second,
+                                           BackupDirFromFlags());
+    holder->services.push_back(
+        {admin::v1::AdminService::service_full_name(), admin.get(), AdminService::Policy()});
+  }
   auto server = GrpcServer::Start(with_metrics, holder->services);
   if (!server.ok()) {
     Log(Severity::kError, "cannot start serving", {{"server", name}, {"error", server.status().ToString()}});
@@ -56,6 +65,7 @@ int RunServerProcess(const std::string& name, const ServerOptions& options, cons
   Log(Severity::kInfo, "shutting down", {{"server", name}, {"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*server)->Shutdown();
   server->reset();
+  admin.reset();
   holder->owner.reset();  // closes the database
   holder->services.clear();
   Log(Severity::kInfo, "stopped",

@@ -18,7 +18,8 @@ struct ServiceHolder {
   std::vector<NamedService> services;
   std::shared_ptr<void> owner;
   // Databases whose figures the metrics endpoint exports, by name.
-  std::vector<std::pair<std::string, const kv::Database*>> databases;
+  // The first one is also what AdminService backs up.
+  std::vector<std::pair<std::string, kv::Database*>> databases;
 };
 
 // The process's metrics (served when --metrics_listen is set). Binaries may

@@ -46,6 +46,8 @@ ABSL_FLAG(int64_t, memory_quota_bytes, int64_t{512} << 20, "Memory gRPC may use 
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus metrics on at /metrics (e.g. 0.0.0.0:9090); unset: no metrics endpoint");
 ABSL_FLAG(bool, log_calls, true, "Log one JSON line per call (method, peer, status, latency, request id)");
+ABSL_FLAG(std::string, backup_dir, "",
+          "Directory for AdminService.CreateBackup (incremental, verified RocksDB backups); unset: backups off");
 ABSL_FLAG(bool, channelz, false, "Serve gRPC channelz (grpc.channelz.v1.Channelz, admin role only)");
 
 namespace newsdesk {
@@ -298,6 +300,7 @@ void GrpcServer::Shutdown() {
 }
 
 std::string MetricsListenFromFlags() { return absl::GetFlag(FLAGS_metrics_listen); }
+std::string BackupDirFromFlags() { return absl::GetFlag(FLAGS_backup_dir); }
 
 ServerOptions ServerOptionsFromFlags(std::string listen) {
   ServerOptions options;

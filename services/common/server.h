@@ -100,6 +100,8 @@ ServerOptions ServerOptionsFromFlags(std::string listen);
 
 // --metrics_listen ("" when metrics are off).
 std::string MetricsListenFromFlags();
+// --backup_dir ("" when backups are off).
+std::string BackupDirFromFlags();
 
 // Parses flags (with --help listing every newsdesk flag) and blocks SIGINT and
 // SIGTERM so that WaitForShutdownSignal can take them. Call first in main,

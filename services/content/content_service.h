@@ -88,7 +88,7 @@ class ContentBackend {
                                                               Clock* clock = Clock::Real());
   ContentService* service() { return service_.get(); }
   ArticleStore* articles() { return articles_.get(); }
-  const kv::Database* database() const { return db_.get(); }
+  kv::Database* database() { return db_.get(); }
 
  private:
   ContentBackend() = default;

@@ -14,6 +14,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/backup_engine.h"
 #include "rocksdb/utilities/options_util.h"
 #include "storage/kv/key_codec.h"
 
@@ -152,6 +153,7 @@ struct Database::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // [0] = default, then options order
   std::mutex secret_mu;
+  std::mutex backup_mu;  // one backup at a time
   bool closed = false;
 
   rocksdb::ColumnFamilyHandle* cf(CfId id) const { return handles.at(static_cast<size_t>(id) + 1); }
@@ -268,6 +270,76 @@ Database::Stats Database::GetStats() const {
     stats.block_cache_misses = statistics->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
   }
   return stats;
+}
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<rocksdb::BackupEngine>> OpenBackupEngine(const std::string& backup_dir) {
+  rocksdb::BackupEngineOptions options(backup_dir);
+  options.sync = true;
+  options.share_files_with_checksum = true;
+  rocksdb::BackupEngine* engine = nullptr;
+  auto s = rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &engine);
+  if (!s.ok()) return FromRocks(s, "open backup directory");
+  return std::unique_ptr<rocksdb::BackupEngine>(engine);
+}
+
+Database::BackupInfo FromRocksBackup(const rocksdb::BackupInfo& info) {
+  Database::BackupInfo out;
+  out.backup_id = info.backup_id;
+  out.create_time = absl::FromUnixSeconds(info.timestamp);
+  out.size_bytes = info.size;
+  out.file_count = info.number_files;
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Database::BackupInfo> Database::CreateBackup(const std::string& backup_dir) {
+  std::lock_guard<std::mutex> lock(impl_->backup_mu);
+  auto engine = OpenBackupEngine(backup_dir);
+  if (!engine.ok()) return engine.status();
+  rocksdb::CreateBackupOptions options;
+  options.flush_before_backup = true;
+  rocksdb::BackupID id = 0;
+  if (auto st = FromRocks((*engine)->CreateNewBackup(options, impl_->db.get(), &id), "create backup"); !st.ok()) {
+    return st;
+  }
+  if (auto s = (*engine)->VerifyBackup(id, /*verify_with_checksum=*/true); !s.ok()) {
+    (void)(*engine)->DeleteBackup(id);
+    std::fprintf(stderr, "{\"severity\":\"ERROR\",\"component\":\"storage\",\"op\":\"verify backup\",\"rocksdb\":\"%s\"}\n",
+                 s.ToString().c_str());
+    return absl::DataLossError("the new backup failed verification and was deleted");
+  }
+  rocksdb::BackupInfo info;
+  if (auto st = FromRocks((*engine)->GetBackupInfo(id, &info), "read backup info"); !st.ok()) return st;
+  return FromRocksBackup(info);
+}
+
+absl::StatusOr<std::vector<Database::BackupInfo>> Database::ListBackups(const std::string& backup_dir) {
+  auto engine = OpenBackupEngine(backup_dir);
+  if (!engine.ok()) return engine.status();
+  std::vector<rocksdb::BackupInfo> infos;
+  (*engine)->GetBackupInfo(&infos);
+  std::vector<BackupInfo> out;
+  for (const auto& i : infos) out.push_back(FromRocksBackup(i));
+  return out;
+}
+
+absl::Status Database::RestoreBackup(const std::string& backup_dir, uint32_t backup_id, const std::string& db_dir) {
+  auto engine = OpenBackupEngine(backup_dir);
+  if (!engine.ok()) return engine.status();
+  std::vector<rocksdb::BackupInfo> infos;
+  (*engine)->GetBackupInfo(&infos);
+  if (infos.empty()) return absl::NotFoundError(absl::StrCat("no backups in ", backup_dir));
+  if (backup_id == 0) backup_id = infos.back().backup_id;
+  bool known = false;
+  for (const auto& i : infos) known |= i.backup_id == backup_id;
+  if (!known) return absl::NotFoundError(absl::StrCat("backup ", backup_id, " not found in ", backup_dir));
+  if (auto s = (*engine)->VerifyBackup(backup_id, /*verify_with_checksum=*/true); !s.ok()) {
+    return absl::DataLossError(absl::StrCat("backup ", backup_id, " failed verification: ", s.ToString()));
+  }
+  return FromRocks((*engine)->RestoreDBFromBackup(backup_id, db_dir, db_dir), "restore backup");
 }
 
 absl::Status Database::Close() {

@@ -154,6 +154,29 @@ class Database {
   };
   Stats GetStats() const;
 
+  struct BackupInfo {
+    uint32_t backup_id = 0;
+    absl::Time create_time;
+    uint64_t size_bytes = 0;
+    uint32_t file_count = 0;
+  };
+
+  // Takes a consistent online backup into `backup_dir` (RocksDB
+  // BackupEngine: incremental, files shared between backups), then verifies
+  // every file of it against its checksum. Writes may continue meanwhile.
+  // One backup at a time per database. Errors: UNAVAILABLE /
+  // RESOURCE_EXHAUSTED (I/O), DATA_LOSS (verification failed; the backup is
+  // deleted).
+  absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir);
+
+  // The backups in `backup_dir`, oldest first.
+  static absl::StatusOr<std::vector<BackupInfo>> ListBackups(const std::string& backup_dir);
+
+  // Replaces the database in `db_dir` (which must not be open) with backup
+  // `backup_id` (0: the latest) from `backup_dir`. Errors: NOT_FOUND,
+  // DATA_LOSS, UNAVAILABLE.
+  static absl::Status RestoreBackup(const std::string& backup_dir, uint32_t backup_id, const std::string& db_dir);
+
   // Flushes memtables and closes; later calls fail. Called by the destructor.
   absl::Status Close();
 
