@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "services/common/admin_service.h"
 #include "storage/kv/proto_time.h"
 #include "tests/testing/content_fixture.h"
 
@@ -186,6 +187,43 @@ TEST_F(AccessTest, ASecondServerCannotTakeABoundPort) {
   options.listen = server_->address();
   auto second = GrpcServer::Start(options, {{Service().full_name(), (*backend)->service(), ContentAccessPolicy()}});
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
+}
+
+TEST(AdminServiceTest, BackupsAreForAdminsOnly) {
+  testing::TempDir dir;
+  auto backend = ContentBackend::Open(dir.Sub("db"));
+  ASSERT_TRUE(backend.ok());
+  AdminService admin("content", (*backend)->database(), dir.Sub("backups"));
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.auth_tokens_file = testing::TestTokens::Write(dir.Sub("tokens"));
+  auto server = GrpcServer::Start(
+      options, {{Service().full_name(), (*backend)->service(), ContentAccessPolicy()},
+                {admin::v1::AdminService::service_full_name(), &admin, AdminService::Policy()}});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = admin::v1::AdminService::NewStub(
+      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  const auto call = [&](Role role, admin::v1::Backup* out) {
+    grpc::ClientContext ctx;
+    if (const char* token = testing::TestTokens::For(role)) ctx.AddMetadata("authorization", std::string("Bearer ") + token);
+    return stub->CreateBackup(&ctx, admin::v1::CreateBackupRequest(), out);
+  };
+  admin::v1::Backup backup;
+  EXPECT_EQ(call(Role::kAnonymous, &backup).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(call(Role::kEditor, &backup).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(call(Role::kService, &backup).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(call(Role::kAdmin, &backup).ok());
+  EXPECT_EQ(backup.backup_id(), 1u);
+  EXPECT_EQ(backup.database(), "content");
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", std::string("Bearer ") + testing::TestTokens::kAdmin);
+  admin::v1::ListBackupsResponse listed;
+  ASSERT_TRUE(stub->ListBackups(&ctx, admin::v1::ListBackupsRequest(), &listed).ok());
+  EXPECT_EQ(listed.backups_size(), 1);
+  (*server)->Shutdown();
+
+  AdminService off("content", (*backend)->database(), "");
+  EXPECT_EQ(off.CreateBackup().status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(AccessPolicyTest, ServerRefusesAServiceWithoutRules) {
