@@ -5,6 +5,10 @@
 #include <map>
 #include <thread>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 #include "storage/content/article_store.h"
 #include "storage/content/schema.h"
@@ -121,6 +125,42 @@ TEST(CorruptionTest, AnUnreadableRecordIsDataLossAndTheRestIsServed) {
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(bad.status().message().find("articles/uszkodzony"), absl::string_view::npos);
   EXPECT_EQ(store.Get("zdrowy")->title(), "Zdrowy");
+}
+
+}  // namespace
+}  // namespace newsdesk::content
+
+namespace newsdesk::content {
+namespace {
+
+int CountPrefix(kv::Database* db, kv::CfId cf, const std::string& prefix) {
+  int n = 0;
+  for (auto it = db->Scan(cf, prefix, kv::PrefixSuccessor(prefix)); it->Valid(); it->Next()) ++n;
+  return n;
+}
+
+TEST(KillTest, AProcessKilledAfterItsWritesLosesNoIndexEntry) {
+  testing::TempDir dir;
+  const pid_t child = fork();
+  if (child == 0) {
+    auto db = Open(dir.path());
+    ArticleStore store(db.get(), Clock::Real());
+    for (int i = 0; i < 20; ++i) {
+      Article a;
+      a.set_title(absl::StrCat("Tytuł ", i));
+      a.add_tags("crash");
+      if (!store.Create(a, "", "").ok()) _exit(3);
+    }
+    raise(SIGKILL);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  auto db = Open(dir.path());
+  EXPECT_EQ(CountPrefix(db.get(), kRecordsCf, std::string(1, kArticleKind)), 20);
+  EXPECT_EQ(CountPrefix(db.get(), kIndexesCf, std::string(1, kArticlesLiveByCreate)), 20);
+  EXPECT_EQ(CountPrefix(db.get(), kIndexesCf, std::string(1, kArticlesLiveByTag)), 20);
+  ExpectConsistent(db.get());
 }
 
 }  // namespace
