@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <cstdarg>
 #include <cstdio>
 #include <mutex>
 
@@ -74,6 +75,27 @@ class Int64AddOperator : public rocksdb::AssociativeMergeOperator {
     KeyReader r(absl::string_view(s.data(), s.size()));
     int64_t v = 0;
     return r.ReadI64(&v) ? v : 0;
+  }
+};
+
+// RocksDB's own log goes to stderr as JSON lines (warnings and errors only),
+// not to a LOG file in the data directory: the service's logs stay in one
+// place, and a full data volume cannot break the logger (RocksDB's file
+// logger asserts when a write to its LOG file fails twice).
+class StderrLogger : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char message[1024];
+    vsnprintf(message, sizeof(message), format, ap);
+    std::string escaped;
+    for (const char* p = message; *p != '\0'; ++p) {
+      if (*p == '"' || *p == '\\') escaped.push_back('\\');
+      if (static_cast<unsigned char>(*p) >= 0x20) escaped.push_back(*p);
+    }
+    std::fprintf(stderr, "{\"severity\":\"WARNING\",\"component\":\"rocksdb\",\"message\":\"%s\"}\n",
+                 escaped.c_str());
   }
 };
 
@@ -154,6 +176,11 @@ struct Database::Impl {
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // [0] = default, then options order
   std::mutex secret_mu;
   std::mutex backup_mu;  // one backup at a time
+  // Set after a failed write (e.g. a full disk): RocksDB then refuses writes
+  // until Resume() succeeds, which the next write tries (at most once a second).
+  std::mutex resume_mu;
+  bool needs_resume = false;
+  absl::Time last_resume_attempt = absl::InfinitePast();
   bool closed = false;
 
   rocksdb::ColumnFamilyHandle* cf(CfId id) const { return handles.at(static_cast<size_t>(id) + 1); }
@@ -173,7 +200,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 5;
+  db_options.info_log = std::make_shared<StderrLogger>();
   db_options.max_total_wal_size = 64 << 20;
   // Tickers only (no timers): block cache hit ratio for the metrics endpoint.
   db_options.statistics = rocksdb::CreateDBStatistics();
@@ -374,9 +401,37 @@ absl::StatusOr<int64_t> Database::GetInt64(CfId cf, absl::string_view key, const
 
 absl::Status Database::Write(WriteBatch& batch) {
   if (!batch.impl_->status.ok()) return FromRocks(batch.impl_->status, "build write batch");
+  {
+    // After an I/O error RocksDB keeps refusing writes until it is resumed;
+    // try that when space may have come back. Reads work throughout.
+    // Until then no write may reach RocksDB: its WAL writer is in an error
+    // state and must not be written to.
+    std::lock_guard<std::mutex> lock(impl_->resume_mu);
+    if (impl_->needs_resume) {
+      if (absl::Now() - impl_->last_resume_attempt >= absl::Seconds(1)) {
+        impl_->last_resume_attempt = absl::Now();
+        rocksdb::Status resumed = impl_->db->Resume();
+        if (resumed.ok()) {
+          impl_->needs_resume = false;
+          std::fprintf(stderr, "{\"severity\":\"INFO\",\"component\":\"storage\",\"message\":\"writes resumed\"}\n");
+        } else {
+          std::fprintf(stderr, "{\"severity\":\"WARNING\",\"component\":\"storage\",\"message\":\"cannot resume writes yet\",\"rocksdb\":\"%s\"}\n",
+                       resumed.ToString().c_str());
+        }
+      }
+      if (impl_->needs_resume) {
+        return absl::ResourceExhaustedError("write: the data volume is full or failing; writes resume when it recovers");
+      }
+    }
+  }
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return FromRocks(impl_->db->Write(wo, &batch.impl_->batch), "write");
+  rocksdb::Status s = impl_->db->Write(wo, &batch.impl_->batch);
+  if (s.IsIOError() || s.IsNoSpace()) {
+    std::lock_guard<std::mutex> lock(impl_->resume_mu);
+    impl_->needs_resume = true;
+  }
+  return FromRocks(s, "write");
 }
 
 std::unique_ptr<Iterator> Database::Scan(CfId cf, absl::string_view lower, absl::string_view upper,
