@@ -46,6 +46,8 @@ ABSL_FLAG(int64_t, memory_quota_bytes, int64_t{512} << 20, "Memory gRPC may use 
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus metrics on at /metrics (e.g. 0.0.0.0:9090); unset: no metrics endpoint");
 ABSL_FLAG(bool, log_calls, true, "Log one JSON line per call (method, peer, status, latency, request id)");
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port of a plaintext port serving only grpc.health.v1.Health, for probes that cannot use TLS");
 ABSL_FLAG(std::string, backup_dir, "",
           "Directory for AdminService.CreateBackup (incremental, verified RocksDB backups); unset: backups off");
 ABSL_FLAG(bool, channelz, false, "Serve gRPC channelz (grpc.channelz.v1.Channelz, admin role only)");
@@ -277,9 +279,23 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   server->host_ = options.listen.substr(0, options.listen.rfind(':'));
-  auto* health = server->server_->GetHealthCheckService();
-  health->SetServingStatus("", true);
-  for (const auto& name : server->service_names_) health->SetServingStatus(name, true);
+  if (!options.health_listen.empty()) {
+    grpc::ServerBuilder health_builder;
+    int health_port = 0;
+    health_builder.AddListeningPort(options.health_listen, grpc::InsecureServerCredentials(), &health_port);
+    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    server->health_server_ = health_builder.BuildAndStart();
+    if (server->health_server_ == nullptr || health_port == 0) {
+      server->server_->Shutdown();
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", options.health_listen, " (--health_listen)"));
+    }
+  }
+  for (grpc::Server* s : {server->server_.get(), server->health_server_.get()}) {
+    if (s == nullptr) continue;
+    auto* health = s->GetHealthCheckService();
+    health->SetServingStatus("", true);
+    for (const auto& name : server->service_names_) health->SetServingStatus(name, true);
+  }
   return server;
 }
 
@@ -295,8 +311,13 @@ void GrpcServer::Shutdown() {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
   server_->GetHealthCheckService()->SetServingStatus(false);
+  if (health_server_ != nullptr) health_server_->GetHealthCheckService()->SetServingStatus(false);
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.shutdown_grace));
   server_->Wait();
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_->Wait();
+  }
 }
 
 std::string MetricsListenFromFlags() { return absl::GetFlag(FLAGS_metrics_listen); }
@@ -316,6 +337,7 @@ ServerOptions ServerOptionsFromFlags(std::string listen) {
   options.max_ping_strikes = absl::GetFlag(FLAGS_max_ping_strikes);
   options.memory_quota_bytes = absl::GetFlag(FLAGS_memory_quota_bytes);
   options.log_calls = absl::GetFlag(FLAGS_log_calls);
+  options.health_listen = absl::GetFlag(FLAGS_health_listen);
   options.channelz = absl::GetFlag(FLAGS_channelz);
   return options;
 }

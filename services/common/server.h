@@ -43,6 +43,11 @@ struct ServerOptions {
   int64_t memory_quota_bytes = 512 << 20;       // gRPC's buffers for all calls
   int max_threads = 256;                        // gRPC's thread quota
 
+  // A second, plaintext port serving only grpc.health.v1.Health (with the
+  // same statuses) for probes that cannot speak TLS, such as the kubelet's
+  // native gRPC probes. Empty: none.
+  std::string health_listen;
+
   // Observability: call metrics go to `metrics` (not owned; may be null); one
   // JSON log line per call when `log_calls`; gRPC channelz when `channelz`.
   Metrics* metrics = nullptr;
@@ -86,6 +91,7 @@ class GrpcServer {
  private:
   GrpcServer() = default;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;
   ServerOptions options_;
   std::string host_;
   int port_ = 0;

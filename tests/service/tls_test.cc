@@ -1,5 +1,6 @@
 // TLS and mutual TLS, with certificates made by openssl at test time.
 #include <grpcpp/create_channel.h>
+#include <grpcpp/server_builder.h>
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
@@ -49,7 +50,7 @@ class TlsTest : public ::testing::Test {
                      Path("ca.key"), " -CAcreateserial -extfile ", Path("san.ext"), " -out ", Path(name + ".pem")));
   }
 
-  void Start(bool mutual) {
+  void Start(bool mutual, const std::string& health_listen = "") {
     auto backend = content::ContentBackend::Open(Path("db"));
     ASSERT_TRUE(backend.ok()) << backend.status();
     backend_ = *std::move(backend);
@@ -59,6 +60,7 @@ class TlsTest : public ::testing::Test {
     options.tls_key_file = Path("server.key");
     if (mutual) options.tls_client_ca_file = Path("ca.pem");
     options.tls_refresh_interval = absl::Seconds(1);
+    options.health_listen = health_listen;
     auto server = GrpcServer::Start(options, {{content::v1::ContentService::service_full_name(), backend_->service(),
                                                content::ContentAccessPolicy()}});
     ASSERT_TRUE(server.ok()) << server.status();
@@ -144,6 +146,34 @@ TEST_F(TlsTest, RotatedCertificateIsServedWithoutRestart) {
     rotated = Check(Tls(false), &cn).ok() && cn == "newsdesk-rotated";
   }
   EXPECT_TRUE(rotated) << "last seen: " << cn;
+}
+
+TEST_F(TlsTest, PlaintextHealthPortForProbesServesOnlyHealth) {
+  // A free port for the health listener.
+  int port = 0;
+  {
+    grpc::ServerBuilder probe;
+    probe.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    auto s = probe.BuildAndStart();
+    s->Shutdown();
+  }
+  const std::string health_address = absl::StrCat("127.0.0.1:", port);
+  Start(/*mutual=*/true, health_address);
+  auto channel = grpc::CreateChannel(health_address, grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext ctx;
+  grpc::health::v1::HealthCheckRequest req;
+  req.set_service(content::v1::ContentService::service_full_name());
+  grpc::health::v1::HealthCheckResponse resp;
+  ASSERT_TRUE(health->Check(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  auto content = content::v1::ContentService::NewStub(channel);
+  grpc::ClientContext ctx2;
+  content::v1::GetArticleRequest get;
+  get.set_name("articles/x");
+  content::v1::Article out;
+  EXPECT_EQ(content->GetArticle(&ctx2, get, &out).error_code(), grpc::StatusCode::UNIMPLEMENTED)
+      << "the probe port serves health only";
 }
 
 TEST(TlsOptionsTest, IncompleteTlsConfigurationIsRefused) {
