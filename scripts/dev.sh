@@ -7,6 +7,10 @@
 #                            under ./var/, load the demo articles, Ctrl-C stops it
 #   ./scripts/dev.sh test    install what is missing, build, run every test
 #                            (extra arguments go to ctest, e.g. `test -L unit`)
+#   ./scripts/dev.sh sanitize  build and run the unit, storage and service tests
+#                            under AddressSanitizer + UndefinedBehaviorSanitizer,
+#                            the concurrency tests under ThreadSanitizer, and
+#                            each libFuzzer target for NEWSDESK_FUZZ_SECONDS (10)
 #   ./scripts/dev.sh build   install what is missing and build
 #
 # Environment (all optional):
@@ -47,6 +51,8 @@ readonly APT_PACKAGES=(
   libhunspell-dev hunspell-pl
   # services/common: Prometheus metrics; tests make TLS certificates with openssl.
   prometheus-cpp-dev openssl
+  # sanitize: libFuzzer targets are built with clang.
+  clang libclang-rt-14-dev
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -304,6 +310,44 @@ run() {
 # Testing
 # ---------------------------------------------------------------------------
 
+# Sanitizer and fuzz runs, each in its own build directory.
+run_sanitizers() {
+  local asan="${BUILD_DIR}-asan" tsan="${BUILD_DIR}-tsan" fuzz="${BUILD_DIR}-fuzz"
+  log "AddressSanitizer + UndefinedBehaviorSanitizer: unit, storage and service tests"
+  [[ -f "$asan/build.ninja" ]] || cmake -S . -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DNEWSDESK_SANITIZE=address,undefined -DNEWSDESK_TOOLS=OFF
+  cmake --build "$asan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$asan" --output-on-failure --no-tests=error -j "${NEWSDESK_TEST_JOBS:-2}" -L 'unit|storage|service'
+
+  log "ThreadSanitizer: concurrency tests"
+  [[ -f "$tsan/build.ninja" ]] || cmake -S . -B "$tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DNEWSDESK_SANITIZE=thread -DNEWSDESK_TOOLS=OFF
+  cmake --build "$tsan" --target storage_tests
+  TSAN_OPTIONS="suppressions=$ROOT/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
+    "$tsan/tests/storage_tests" --gtest_filter='*Concurrent*'
+
+  log "libFuzzer targets, ${NEWSDESK_FUZZ_SECONDS:-10} s each"
+  [[ -f "$fuzz/build.ninja" ]] || CC=clang CXX=clang++ cmake -S . -B "$fuzz" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEWSDESK_FUZZ=ON -DNEWSDESK_TOOLS=OFF
+  local targets=() t
+  for t in ./tests/fuzz/corpus/*/; do targets+=("fuzz_$(basename "$t")"); done
+  cmake --build "$fuzz" --target "${targets[@]}"
+  for t in ./tests/fuzz/corpus/*/; do
+    t="$(basename "$t")"
+    local work
+    work="$(mktemp -d)"
+    cp -r "./tests/fuzz/corpus/$t/." "$work/"
+    if ! (cd "$work" && "$ROOT/$fuzz/tests/fuzz_$t" -max_total_time="${NEWSDESK_FUZZ_SECONDS:-10}" \
+          -rss_limit_mb=2048 -artifact_prefix="$work/crash-" "$work" >"$work/log" 2>&1); then
+      tail -n 40 "$work/log" >&2
+      die "fuzz target $t failed; the input is in $work (commit it under tests/fuzz/corpus/$t/ with the fix)"
+    fi
+    log "fuzz_$t: $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$work/log" || echo 'done')"
+    rm -rf "$work"
+  done
+}
+
 run_tests() {
   log "running tests"
   ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error -j "${NEWSDESK_TEST_JOBS:-2}" "$@"
@@ -326,6 +370,10 @@ main() {
     build)
       install_all
       build
+      ;;
+    sanitize)
+      install_all
+      run_sanitizers
       ;;
     -h | --help | help)
       usage

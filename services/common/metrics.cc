@@ -58,8 +58,9 @@ class Metrics::StorageCollector : public prometheus::Collectable {
     auto& pending = family("newsdesk_rocksdb_pending_compaction_bytes", "Estimated bytes compaction still has to rewrite");
     auto& blobs = family("newsdesk_rocksdb_blob_files", "Blob files of the database");
     auto& ratio = family("newsdesk_rocksdb_block_cache_hit_ratio", "Block cache hits / (hits + misses) since start");
-    for (const auto& [name, db] : dbs_) {
-      const kv::Database::Stats s = db->GetStats();
+    for (const auto& entry : dbs_) {
+      const std::string& name = entry.first;
+      const kv::Database::Stats s = entry.second->GetStats();
       const auto add = [&](prometheus::MetricFamily& f, double v) {
         auto m = Value(v);
         m.label.push_back({"database", name});

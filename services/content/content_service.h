@@ -15,7 +15,6 @@
 
 namespace newsdesk::content {
 
-namespace v1 = ::newsdesk::content::v1;
 
 class ContentService final : public v1::ContentService::CallbackService {
  public:

@@ -6,10 +6,10 @@
 
 namespace newsdesk::kv {
 
-KeyLocks::KeyLocks(size_t stripes) : mutexes_(new absl::Mutex[stripes]), stripes_(stripes) {}
+KeyLocks::KeyLocks(size_t stripes) : mutexes_(new std::mutex[stripes]), stripes_(stripes) {}
 
 void KeyLocks::Guard::Release() {
-  for (auto it = held_.rbegin(); it != held_.rend(); ++it) (*it)->Unlock();
+  for (auto it = held_.rbegin(); it != held_.rend(); ++it) (*it)->unlock();
   held_.clear();
 }
 
@@ -36,7 +36,7 @@ KeyLocks::Guard KeyLocks::Lock(const std::vector<absl::string_view>& keys) {
   stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
   Guard guard;
   for (size_t s : stripes) {
-    mutexes_[s].Lock();
+    mutexes_[s].lock();
     guard.held_.push_back(&mutexes_[s]);
   }
   return guard;
