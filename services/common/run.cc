@@ -63,6 +63,8 @@ int RunServerProcess(const std::string& name, const ServerOptions& options, cons
   const int sig = WaitForShutdownSignal();
   const absl::Time begin = absl::Now();
   Log(Severity::kInfo, "shutting down", {{"server", name}, {"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  (*server)->SetNotServing();
+  if (holder->on_shutdown) holder->on_shutdown();
   (*server)->Shutdown();
   server->reset();
   admin.reset();

@@ -18,6 +18,10 @@ struct ServiceHolder {
   std::vector<NamedService> services;
   std::shared_ptr<void> owner;
   // Databases whose figures the metrics endpoint exports, by name.
+  // Optional. Called once when shutdown begins, after health turned
+  // NOT_SERVING and before calls in flight are drained: e.g. to end server
+  // streams that would otherwise hold the process for the grace period.
+  std::function<void()> on_shutdown;
   // The first one is also what AdminService backs up.
   std::vector<std::pair<std::string, kv::Database*>> databases;
 };

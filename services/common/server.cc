@@ -70,7 +70,7 @@ using grpc::experimental::InterceptionHookPoints;
 //   saying what was wrong, the code clients get for any other bad input.
 // - observability: counts and times the call (Metrics), logs one JSON line
 //   when it ends, and returns its request id (the client's x-request-id, or
-//   a generated one) in the response metadata.
+//   a generated one) in the response trailers.
 class CallInterceptor : public grpc::experimental::Interceptor {
  public:
   CallInterceptor(grpc::experimental::ServerRpcInfo* info, const TokenStore* tokens, const ServerOptions* options)
@@ -90,9 +90,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
       start_ = absl::Now();
       if (options_->metrics != nullptr) options_->metrics->ServerCallStarted(method_);
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
-      methods->GetSendInitialMetadata()->emplace("x-request-id", request_id_);
-    }
+
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() == nullptr) {
       decode_failed_ = true;
@@ -104,6 +102,9 @@ class CallInterceptor : public grpc::experimental::Interceptor {
             absl::StrCat("request to ", method_,
                          " could not be decoded: malformed protobuf, or a string field holds invalid UTF-8")));
       }
+      // In the trailers, not the headers: a failed call whose response has no
+      // headers stays retryable by the client's gRPC retry policy.
+      methods->GetSendTrailingMetadata()->emplace("x-request-id", request_id_);
       Finish(methods->GetSendStatus().error_code());
     }
     methods->Proceed();
@@ -305,6 +306,12 @@ std::string GrpcServer::address() const {
   std::string host = host_;
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
   return absl::StrCat(host, ":", port_);
+}
+
+void GrpcServer::SetNotServing() {
+  if (server_ == nullptr) return;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  if (health_server_ != nullptr) health_server_->GetHealthCheckService()->SetServingStatus(false);
 }
 
 void GrpcServer::Shutdown() {

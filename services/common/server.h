@@ -83,6 +83,10 @@ class GrpcServer {
   // "127.0.0.1:<port>" style address for clients in the same host.
   std::string address() const;
 
+  // Health → NOT_SERVING for the server and every service (and on the
+  // --health_listen port), while calls are still served.
+  void SetNotServing();
+
   // Health → NOT_SERVING, stop accepting calls, let in-flight calls finish
   // until the grace period ends, cancel the rest, and wait for handlers to
   // return. Idempotent.

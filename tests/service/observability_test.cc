@@ -97,14 +97,14 @@ TEST_F(ObservabilityTest, RequestIdsAreReturned) {
   auto ctx = Context();
   ctx->AddMetadata("x-request-id", "wizyta-2018-05");
   (void)stub_->GetArticle(ctx.get(), get, &out);
-  auto it = ctx->GetServerInitialMetadata().find("x-request-id");
-  ASSERT_NE(it, ctx->GetServerInitialMetadata().end());
+  auto it = ctx->GetServerTrailingMetadata().find("x-request-id");
+  ASSERT_NE(it, ctx->GetServerTrailingMetadata().end());
   EXPECT_EQ(std::string(it->second.data(), it->second.size()), "wizyta-2018-05");
 
   auto generated = Context();
   (void)stub_->GetArticle(generated.get(), get, &out);
-  it = generated->GetServerInitialMetadata().find("x-request-id");
-  ASSERT_NE(it, generated->GetServerInitialMetadata().end());
+  it = generated->GetServerTrailingMetadata().find("x-request-id");
+  ASSERT_NE(it, generated->GetServerTrailingMetadata().end());
   EXPECT_TRUE(std::regex_match(std::string(it->second.data(), it->second.size()), std::regex("[0-9a-f]{16}")));
 }
 

@@ -17,6 +17,7 @@ TEST(NewsdeskctlSchemaTest, GeneratedPoolHasTheLinkedServices) {
   for (const auto* service : schema->services()) names.push_back(service->full_name());
   EXPECT_NE(std::find(names.begin(), names.end(), "newsdesk.content.v1.ContentService"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "newsdesk.admin.v1.AdminService"), names.end());
+  EXPECT_GE(LinkedApiCount(), 2);
 }
 
 TEST(NewsdeskctlSchemaTest, ArticlesAreFoundByConvention) {

@@ -1,0 +1,122 @@
+// In-process content and events servers on 127.0.0.1:0 with real storage in
+// temp dirs, and client stubs with deadlines. Both are stopped when the
+// fixture ends; each can be stopped and restarted inside a test.
+#pragma once
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "newsdesk/content/v1/content_service.grpc.pb.h"
+#include "newsdesk/events/v1/events_service.grpc.pb.h"
+#include "services/common/server.h"
+#include "services/content/content_access.h"
+#include "services/content/content_service.h"
+#include "services/events/events_access.h"
+#include "services/events/events_service.h"
+#include "tests/testing/content_fixture.h"
+#include "tests/testing/temp_dir.h"
+
+namespace newsdesk::testing {
+
+class EventsServerFixture : public ::testing::Test {
+ protected:
+  void StartContent() {
+    auto backend = content::ContentBackend::Open(content_dir_.path());
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    content_backend_ = *std::move(backend);
+    ServerOptions options;
+    // The same port after a restart, so the events service finds it again.
+    options.listen = content_port_ == 0 ? "127.0.0.1:0" : "127.0.0.1:" + std::to_string(content_port_);
+    options.shutdown_grace = absl::Seconds(1);
+    options.auth_tokens_file = TestTokens::Write(content_dir_.Sub("tokens"));
+    auto server = GrpcServer::Start(options, {{content::v1::ContentService::service_full_name(),
+                                               content_backend_->service(), content::ContentAccessPolicy()}});
+    ASSERT_TRUE(server.ok()) << server.status();
+    content_server_ = *std::move(server);
+    content_port_ = content_server_->port();
+    content_stub_ = content::v1::ContentService::NewStub(
+        grpc::CreateChannel(content_server_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  void StopContent() {
+    if (content_server_ != nullptr) content_server_->Shutdown();
+    content_server_.reset();
+    content_backend_.reset();
+  }
+
+  // `content_target` empty → the in-process content server.
+  void StartEvents(events::EventsBackendOptions options = {}, const std::string& content_target = "") {
+    options.content.target =
+        content_target.empty() ? "127.0.0.1:" + std::to_string(content_port_) : content_target;
+    // The events service checks articles with its own (service role) token.
+    if (options.content.token_file.empty()) {
+      options.content.token_file = events_dir_.Sub("content-token");
+      std::ofstream(options.content.token_file) << TestTokens::kService << "\n";
+    }
+    auto backend = events::EventsBackend::Open(events_dir_.path(), options);
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    events_backend_ = *std::move(backend);
+    ServerOptions server_options;
+    server_options.listen = "127.0.0.1:0";
+    // Long enough that a test notices when open streams hold the shutdown.
+    server_options.shutdown_grace = absl::Seconds(5);
+    server_options.auth_tokens_file = TestTokens::Write(events_dir_.Sub("tokens"));
+    auto server = GrpcServer::Start(server_options, {{events::v1::EventsService::service_full_name(),
+                                                      events_backend_->service(), events::EventsAccessPolicy()}});
+    ASSERT_TRUE(server.ok()) << server.status();
+    events_server_ = *std::move(server);
+    events_stub_ = events::v1::EventsService::NewStub(
+        grpc::CreateChannel(events_server_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  // As events-server does on SIGTERM: end the watch streams, then stop.
+  void StopEvents() {
+    if (events_backend_ != nullptr) events_backend_->BeginShutdown();
+    if (events_server_ != nullptr) events_server_->Shutdown();
+    events_server_.reset();
+    events_backend_.reset();
+  }
+
+  void TearDown() override {
+    StopEvents();
+    StopContent();
+  }
+
+  // A call context with a deadline and the editor's bearer token.
+  static std::unique_ptr<grpc::ClientContext> Context(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + timeout);
+    ctx->AddMetadata("authorization", std::string("Bearer ") + TestTokens::kEditor);
+    return ctx;
+  }
+
+  // Creates an article in the content service; returns its name.
+  std::string CreateArticle(const std::string& id, const std::string& title) {
+    content::v1::CreateArticleRequest req;
+    req.set_article_id(id);
+    req.mutable_article()->set_title(title);
+    req.mutable_article()->set_body("Szpitale zorganizują wspólną konferencję w maju 2018 roku.");
+    content::v1::Article out;
+    grpc::Status st = content_stub_->CreateArticle(Context().get(), req, &out);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return out.name();
+  }
+
+  TempDir content_dir_;
+  TempDir events_dir_;
+  int content_port_ = 0;
+  std::unique_ptr<content::ContentBackend> content_backend_;
+  std::unique_ptr<GrpcServer> content_server_;
+  std::unique_ptr<content::v1::ContentService::Stub> content_stub_;
+  std::unique_ptr<events::EventsBackend> events_backend_;
+  std::unique_ptr<GrpcServer> events_server_;
+  std::unique_ptr<events::v1::EventsService::Stub> events_stub_;
+};
+
+}  // namespace newsdesk::testing
