@@ -44,11 +44,7 @@ endif()
 #   components/mtls:    --tls_client_ca_file (both), --content_tls_cert_file, --content_tls_key_file (events)
 #   components/metrics: --metrics_listen (both)
 #   components/backup:  --backup_dir (both)
-set(NEWSDESK_DEPLOY_PENDING_FLAGS
-    auth_tokens_file content_token_file
-    tls_cert_file tls_key_file health_listen content_tls_ca_file
-    tls_client_ca_file content_tls_cert_file content_tls_key_file
-    metrics_listen backup_dir)
+set(NEWSDESK_DEPLOY_PENDING_FLAGS none)
 list(JOIN NEWSDESK_DEPLOY_PENDING_FLAGS "," _deploy_pending)
 
 set(_deploy_env
@@ -93,6 +89,8 @@ endif()
 set(_deploy_secrets "${CMAKE_CURRENT_BINARY_DIR}/deploy/secrets")
 add_test(NAME DeployTlsSecrets COMMAND ${_deploy_src}/deploy/k8s/make-tls-secrets.sh ${_deploy_secrets})
 set_tests_properties(DeployTlsSecrets PROPERTIES LABELS deploy TIMEOUT 60 FIXTURES_SETUP deploy_secrets)
+add_test(NAME DeployTokenSecrets COMMAND ${_deploy_src}/tests/deploy/make-token-secrets.sh ${_deploy_secrets})
+set_tests_properties(DeployTokenSecrets PROPERTIES LABELS deploy TIMEOUT 60 FIXTURES_SETUP deploy_secrets)
 
 foreach(_name base dev prod)
   if(_name STREQUAL "base")
