@@ -10,6 +10,7 @@
 #include "services/common/admin_service.h"
 #include "storage/kv/proto_time.h"
 #include "tests/testing/content_fixture.h"
+#include "tests/testing/generic_call.h"
 
 namespace newsdesk::content {
 namespace {
@@ -42,36 +43,8 @@ const google::protobuf::ServiceDescriptor& Service() {
 
 class AccessTest : public testing::ContentServerFixture {
  protected:
-  // Sends one empty request message to `method` as a generic stream, reads
-  // whatever comes back and returns the final status: works for unary and
-  // streaming methods alike.
   grpc::Status CallEmpty(const std::string& method, grpc::ClientContext* ctx) {
-    grpc::GenericStub generic(channel_);
-    grpc::CompletionQueue cq;
-    auto call = generic.PrepareCall(ctx, absl::StrCat("/", Service().full_name(), "/", method), &cq);
-    void* tag;
-    bool ok;
-    call->StartCall(reinterpret_cast<void*>(1));
-    cq.Next(&tag, &ok);
-    grpc::Slice empty("", 0);
-    grpc::ByteBuffer request(&empty, 1);
-    call->Write(request, reinterpret_cast<void*>(2));
-    cq.Next(&tag, &ok);
-    call->WritesDone(reinterpret_cast<void*>(3));
-    cq.Next(&tag, &ok);
-    for (int i = 0; i < 1000; ++i) {
-      grpc::ByteBuffer response;
-      call->Read(&response, reinterpret_cast<void*>(4));
-      cq.Next(&tag, &ok);
-      if (!ok) break;
-    }
-    grpc::Status status;
-    call->Finish(&status, reinterpret_cast<void*>(5));
-    cq.Next(&tag, &ok);
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-    return status;
+    return testing::CallWithEmptyRequest(channel_, absl::StrCat("/", Service().full_name(), "/", method), ctx);
   }
 };
 
