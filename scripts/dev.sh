@@ -67,6 +67,8 @@ readonly APT_PACKAGES=(
   # services/events: the IANA time zone database (schedules, iCalendar
   # VTIMEZONE), and the independent iCalendar parser of the events e2e test.
   tzdata python3-icalendar
+  # the photos e2e test calls the server with Debian's gRPC for Python.
+  python3-grpcio
   # content photos: libvips decodes, checks and scales images.
   libvips-dev
   # deploy tests: the OCI image is assembled with umoci.

@@ -91,7 +91,13 @@ class CallInterceptor : public grpc::experimental::Interceptor {
       if (options_->metrics != nullptr) options_->metrics->ServerCallStarted(method_);
     }
 
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+    // A receive without a message is a decode failure only where the client
+    // sends exactly one message; on a client stream it also marks the
+    // client's half-close, which is no error.
+    const auto type = info_->type();
+    const bool single_request = type == grpc::experimental::ServerRpcInfo::Type::UNARY ||
+                                type == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING;
+    if (single_request && methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() == nullptr) {
       decode_failed_ = true;
     }

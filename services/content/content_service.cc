@@ -1,5 +1,8 @@
 #include "services/content/content_service.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -86,8 +89,8 @@ query::Node PublishedOnly(query::Node filter) {
 
 }  // namespace
 
-ContentService::ContentService(ArticleStore* articles, PageTokenCodec page_tokens)
-    : articles_(articles), page_tokens_(std::move(page_tokens)) {}
+ContentService::ContentService(ArticleStore* articles, PageTokenCodec page_tokens, MediaBackend media)
+    : articles_(articles), page_tokens_(std::move(page_tokens)), media_(media) {}
 
 absl::StatusOr<v1::Article> ContentService::CreateArticle(const v1::CreateArticleRequest& request) {
   if (!request.has_article()) return absl::InvalidArgumentError("article: required");
@@ -97,6 +100,7 @@ absl::StatusOr<v1::Article> ContentService::CreateArticle(const v1::CreateArticl
   if (auto st = CheckRequestId("request_id", request.request_id()); !st.ok()) return st;
   v1::Article article = request.article();
   if (auto st = ValidateAndNormalize(WritableArticleFields(), &article); !st.ok()) return st;
+  if (auto st = CheckArticleGallery(article.gallery()); !st.ok()) return st;
   return articles_->Create(article, request.article_id(), request.request_id());
 }
 
@@ -165,6 +169,9 @@ absl::StatusOr<v1::Article> ContentService::UpdateArticle(const v1::UpdateArticl
   if (!paths.ok()) return paths.status();
   v1::Article patch = request.article();
   if (auto st = ValidateAndNormalize(*paths, &patch); !st.ok()) return st;
+  if (std::find(paths->begin(), paths->end(), "gallery") != paths->end()) {
+    if (auto st = CheckArticleGallery(patch.gallery()); !st.ok()) return st;
+  }
   return articles_->Update(*id, patch, *paths, request.article().etag());
 }
 
@@ -337,10 +344,17 @@ grpc::ServerUnaryReactor* ContentService::UndeleteArticle(grpc::CallbackServerCo
 }
 
 absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::string& db_path, Clock* clock) {
+  return Open(db_path, clock, ContentBackendOptions());
+}
+
+absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::string& db_path, Clock* clock,
+                                                                     const ContentBackendOptions& backend_options) {
+  if (auto st = media::InitMedia(); !st.ok()) return st;
   kv::DatabaseOptions options;
   options.path = db_path;
   options.column_families = ContentColumnFamilies();
   options.schema_version = kContentSchemaVersion;
+  options.upgradable_from.assign(std::begin(kContentUpgradableFrom), std::end(kContentUpgradableFrom));
   auto db = kv::Database::Open(options);
   if (!db.ok()) return db.status();
   auto secret = (*db)->GetOrCreateSecret("page_token");
@@ -349,8 +363,15 @@ absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::
   auto backend = std::unique_ptr<ContentBackend>(new ContentBackend());
   backend->db_ = *std::move(db);
   backend->articles_ = std::make_unique<ArticleStore>(backend->db_.get(), clock);
+  backend->galleries_ = std::make_unique<GalleryStore>(backend->db_.get(), clock, backend_options.media_store);
+  backend->photos_ = std::make_unique<PhotoStore>(backend->galleries_.get());
+  backend->work_ = std::make_unique<WorkQueue>(backend_options.media_workers);
+  MediaBackend media{.galleries = backend->galleries_.get(),
+                     .photos = backend->photos_.get(),
+                     .work = backend->work_.get(),
+                     .options = backend_options.media};
   backend->service_ =
-      std::make_unique<ContentService>(backend->articles_.get(), PageTokenCodec(*std::move(secret)));
+      std::make_unique<ContentService>(backend->articles_.get(), PageTokenCodec(*std::move(secret)), media);
   return backend;
 }
 

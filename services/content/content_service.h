@@ -1,5 +1,8 @@
-// The gRPC ContentService: validates requests, calls the article store and
-// maps the result to a gRPC status. Thread-safe.
+// The gRPC ContentService: validates requests, calls the article, gallery
+// and photo stores and maps the result to a gRPC status. Thread-safe.
+//
+// Articles are in content_service.cc, galleries and photos in
+// content_media.cc, the streaming photo RPCs in photo_streams.cc.
 #pragma once
 
 #include <memory>
@@ -9,7 +12,11 @@
 #include "newsdesk/content/v1/content_service.grpc.pb.h"
 #include "services/common/auth.h"
 #include "services/common/page_token.h"
+#include "services/content/photo_streams.h"
+#include "services/content/work_queue.h"
 #include "storage/content/article_store.h"
+#include "storage/content/gallery_store.h"
+#include "storage/content/photo_store.h"
 #include "storage/kv/clock.h"
 #include "storage/kv/database.h"
 
@@ -18,7 +25,9 @@ namespace newsdesk::content {
 
 class ContentService final : public v1::ContentService::CallbackService {
  public:
-  ContentService(ArticleStore* articles, PageTokenCodec page_tokens);
+  // Without `media` (no stores), the gallery and photo RPCs answer
+  // UNIMPLEMENTED and Article.gallery is not checked.
+  ContentService(ArticleStore* articles, PageTokenCodec page_tokens, MediaBackend media = {});
 
   // Each method below returns the response or a status whose message names
   // the offending field or resource; the gRPC handlers only wrap them. Reads
@@ -38,6 +47,17 @@ class ContentService final : public v1::ContentService::CallbackService {
       const v1::ListArticleRevisionsRequest& request);
   absl::StatusOr<v1::Article> RollbackArticle(const v1::RollbackArticleRequest& request);
   absl::StatusOr<v1::SearchArticlesResponse> SearchArticles(const Principal& caller, const v1::SearchArticlesRequest& request);
+
+  absl::StatusOr<v1::Gallery> CreateGallery(const v1::CreateGalleryRequest& request);
+  absl::StatusOr<v1::Gallery> GetGallery(const v1::GetGalleryRequest& request);
+  absl::StatusOr<v1::ListGalleriesResponse> ListGalleries(const v1::ListGalleriesRequest& request);
+  absl::StatusOr<v1::Gallery> UpdateGallery(const v1::UpdateGalleryRequest& request);
+  absl::StatusOr<v1::Gallery> DeleteGallery(const v1::DeleteGalleryRequest& request);
+  absl::StatusOr<v1::Gallery> UndeleteGallery(const v1::UndeleteGalleryRequest& request);
+  absl::StatusOr<v1::Photo> GetPhoto(const v1::GetPhotoRequest& request);
+  absl::StatusOr<v1::ListPhotosResponse> ListPhotos(const v1::ListPhotosRequest& request);
+  absl::StatusOr<v1::Photo> UpdatePhoto(const v1::UpdatePhotoRequest& request);
+  absl::StatusOr<google::protobuf::Empty> DeletePhoto(const v1::DeletePhotoRequest& request);
 
   // Lists with the index path disabled (tests compare both paths).
   void set_force_scan_for_testing(bool force) { force_scan_ = force; }
@@ -72,9 +92,52 @@ class ContentService final : public v1::ContentService::CallbackService {
                                            const v1::SearchArticlesRequest* request,
                                            v1::SearchArticlesResponse* response) override;
 
+  grpc::ServerUnaryReactor* CreateGallery(grpc::CallbackServerContext* context,
+                                          const v1::CreateGalleryRequest* request, v1::Gallery* response) override;
+  grpc::ServerUnaryReactor* GetGallery(grpc::CallbackServerContext* context, const v1::GetGalleryRequest* request,
+                                       v1::Gallery* response) override;
+  grpc::ServerUnaryReactor* ListGalleries(grpc::CallbackServerContext* context,
+                                          const v1::ListGalleriesRequest* request,
+                                          v1::ListGalleriesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateGallery(grpc::CallbackServerContext* context,
+                                          const v1::UpdateGalleryRequest* request, v1::Gallery* response) override;
+  grpc::ServerUnaryReactor* DeleteGallery(grpc::CallbackServerContext* context,
+                                          const v1::DeleteGalleryRequest* request, v1::Gallery* response) override;
+  grpc::ServerUnaryReactor* UndeleteGallery(grpc::CallbackServerContext* context,
+                                            const v1::UndeleteGalleryRequest* request,
+                                            v1::Gallery* response) override;
+  grpc::ServerReadReactor<v1::UploadPhotoRequest>* UploadPhoto(grpc::CallbackServerContext* context,
+                                                               v1::Photo* response) override;
+  grpc::ServerUnaryReactor* GetPhoto(grpc::CallbackServerContext* context, const v1::GetPhotoRequest* request,
+                                     v1::Photo* response) override;
+  grpc::ServerUnaryReactor* ListPhotos(grpc::CallbackServerContext* context, const v1::ListPhotosRequest* request,
+                                       v1::ListPhotosResponse* response) override;
+  grpc::ServerUnaryReactor* UpdatePhoto(grpc::CallbackServerContext* context, const v1::UpdatePhotoRequest* request,
+                                        v1::Photo* response) override;
+  grpc::ServerUnaryReactor* DeletePhoto(grpc::CallbackServerContext* context, const v1::DeletePhotoRequest* request,
+                                        google::protobuf::Empty* response) override;
+  grpc::ServerWriteReactor<v1::DownloadPhotoResponse>* DownloadPhoto(grpc::CallbackServerContext* context,
+                                                                     const v1::DownloadPhotoRequest* request) override;
+
+  // UNIMPLEMENTED when the service has no gallery and photo stores.
+  absl::Status CheckMedia() const;
+  // FAILED_PRECONDITION unless `gallery` (a validated name or empty) names
+  // a live gallery.
+  absl::Status CheckArticleGallery(const std::string& gallery) const;
+
   ArticleStore* articles_;
   PageTokenCodec page_tokens_;
+  MediaBackend media_;
   bool force_scan_ = false;
+};
+
+// How ContentBackend::Open sets up galleries and photos.
+struct ContentBackendOptions {
+  MediaServiceOptions media;
+  MediaStoreOptions media_store;
+  // Threads for photo decoding, processing and the streaming RPCs' storage
+  // work (--media_workers).
+  int media_workers = 2;
 };
 
 // Everything the content server owns: the database, the stores and the
@@ -85,14 +148,24 @@ class ContentBackend {
   // kv::Database::Open.
   static absl::StatusOr<std::unique_ptr<ContentBackend>> Open(const std::string& db_path,
                                                               Clock* clock = Clock::Real());
+  // Errors: as above; INTERNAL when libvips cannot start.
+  static absl::StatusOr<std::unique_ptr<ContentBackend>> Open(const std::string& db_path, Clock* clock,
+                                                              const ContentBackendOptions& options);
   ContentService* service() { return service_.get(); }
   ArticleStore* articles() { return articles_.get(); }
+  GalleryStore* galleries() { return galleries_.get(); }
+  PhotoStore* photos() { return photos_.get(); }
   kv::Database* database() { return db_.get(); }
 
  private:
   ContentBackend() = default;
-  std::unique_ptr<kv::Database> db_;  // destroyed last
+  // Destroyed in reverse order: the service, then the work queue (which runs
+  // its last tasks against the stores), the stores, the database.
+  std::unique_ptr<kv::Database> db_;
   std::unique_ptr<ArticleStore> articles_;
+  std::unique_ptr<GalleryStore> galleries_;
+  std::unique_ptr<PhotoStore> photos_;
+  std::unique_ptr<WorkQueue> work_;
   std::unique_ptr<ContentService> service_;
 };
 

@@ -1,4 +1,5 @@
-// content-server: the newsdesk content service (articles) over gRPC.
+// content-server: the newsdesk content service (articles, galleries and
+// photos) over gRPC.
 #include "absl/flags/flag.h"
 #include "services/common/server.h"
 #include "services/content/content_server.h"
@@ -6,11 +7,29 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (host:port; port 0 picks one)");
 ABSL_FLAG(std::string, db_path, "./var/content", "Directory of the content service's RocksDB database");
 ABSL_FLAG(bool, rebuild_indexes, false,
-          "Regenerate every index (listing, tags, slugs, search) from the records before serving");
+          "Regenerate every index (listing, tags, slugs, search, galleries, photo order and counts) from the "
+          "records before serving");
+ABSL_FLAG(int64_t, max_photo_bytes, int64_t{25} << 20,
+          "Largest photo UploadPhoto accepts, in bytes; a larger upload gets RESOURCE_EXHAUSTED as soon as it "
+          "passes the limit");
+ABSL_FLAG(int64_t, max_photo_pixels, 100'000'000,
+          "Largest photo in pixels (width x height, read from the header before decoding); more is "
+          "INVALID_ARGUMENT");
+ABSL_FLAG(bool, keep_photo_private_metadata, false,
+          "Keep EXIF GPS positions, camera serial numbers and similar metadata in stored photos (removed by "
+          "default)");
+ABSL_FLAG(int32_t, media_workers, 2,
+          "Threads that decode, process and store uploaded photos and read downloads");
 
 int main(int argc, char** argv) {
-  newsdesk::InitServerProgram(argc, argv, "newsdesk content service (articles) over gRPC");
-  return newsdesk::content::RunContentServer(
-      newsdesk::ServerOptionsFromFlags(absl::GetFlag(FLAGS_listen)),
-      {.db_path = absl::GetFlag(FLAGS_db_path), .rebuild_indexes = absl::GetFlag(FLAGS_rebuild_indexes)});
+  newsdesk::InitServerProgram(argc, argv, "newsdesk content service (articles, galleries, photos) over gRPC");
+  newsdesk::content::ContentBackendOptions backend;
+  backend.media.max_photo_bytes = absl::GetFlag(FLAGS_max_photo_bytes);
+  backend.media.processing.max_pixels = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_photo_pixels));
+  backend.media.processing.strip_private_metadata = !absl::GetFlag(FLAGS_keep_photo_private_metadata);
+  backend.media_workers = absl::GetFlag(FLAGS_media_workers);
+  return newsdesk::content::RunContentServer(newsdesk::ServerOptionsFromFlags(absl::GetFlag(FLAGS_listen)),
+                                             {.db_path = absl::GetFlag(FLAGS_db_path),
+                                              .rebuild_indexes = absl::GetFlag(FLAGS_rebuild_indexes),
+                                              .backend = backend});
 }

@@ -10,6 +10,16 @@ std::vector<kv::ColumnFamilySpec> ContentColumnFamilies() {
       {.name = "request_ids", .expiring_values = true},
       {.name = "revisions"},
       {.name = "counters", .int64_counters = true},
+      {.name = "media_indexes"},
+      {.name = "media_counters", .int64_counters = true},
+      // A small memtable: a photo's bytes leave memory at the next flush
+      // instead of waiting for 16 MiB of other photos.
+      {.name = "photo_bytes",
+       .blob_files = true,
+       .min_blob_size = kPhotoMinBlobBytes,
+       .blob_file_size = 64 << 20,
+       .blob_garbage_collection = true,
+       .write_buffer_bytes = 8 << 20},
   };
 }
 

@@ -9,7 +9,14 @@
 
 namespace newsdesk::content {
 
-inline constexpr uint32_t kContentSchemaVersion = 1;
+// Version 2 added galleries and photos: the column families media_indexes,
+// media_counters and photo_bytes and the record kinds 'g' and 'p'. The
+// change is additive (the new column families are created at open, nothing
+// old changes meaning), so a version 1 database is upgraded in place
+// (kContentUpgradableFrom) and a version 1 binary then refuses it, rather
+// than compacting counters it has no merge operator for.
+inline constexpr uint32_t kContentSchemaVersion = 2;
+inline constexpr uint32_t kContentUpgradableFrom[] = {1};
 
 // Column family ids: indexes into ContentColumnFamilies().
 inline constexpr kv::CfId kRecordsCf = 0;     // kind prefix + id → serialized resource
@@ -17,11 +24,19 @@ inline constexpr kv::CfId kIndexesCf = 1;     // index prefix + ... → (empty o
 inline constexpr kv::CfId kRequestIdsCf = 2;  // kind prefix + request id → expiring response
 inline constexpr kv::CfId kRevisionsCf = 3;   // article id + 0x00 + i64(-seq) → Article snapshot
 inline constexpr kv::CfId kCountersCf = 4;    // name → int64 counter (merge operator)
+// Galleries and photos (records and request ids share kRecordsCf and
+// kRequestIdsCf with articles; their indexes, counters and bytes have column
+// families of their own, so the article index rebuild leaves them alone).
+inline constexpr kv::CfId kMediaIndexesCf = 5;   // media index prefix + ... → (empty or id)
+inline constexpr kv::CfId kMediaCountersCf = 6;  // counter prefix + ... → int64 counter (merge operator)
+inline constexpr kv::CfId kPhotoBytesCf = 7;     // photo + object + u32(chunk) → bytes (BlobDB)
 
 std::vector<kv::ColumnFamilySpec> ContentColumnFamilies();
 
 // Record kinds (first byte of a kRecordsCf / kRequestIdsCf key).
 inline constexpr char kArticleKind = 'a';
+inline constexpr char kGalleryKind = 'g';  // + gallery id → Gallery
+inline constexpr char kPhotoKind = 'p';    // + lp(gallery id) + photo id → Photo
 
 // Index prefixes (first byte of a kIndexesCf key). "ord(t)" is i64(-t in µs),
 // so that ascending keys list the newest first; an unset publish time sorts
@@ -37,6 +52,25 @@ inline constexpr char kArticlesLiveByState = 0x07;    // + 'D'|'P' + ord(create)
 inline constexpr char kArticlesLiveByTagPublish = 0x08;  // + tag + 0x00 + ord(publish) + id → ""
 inline constexpr char kSearchPostings = 0x10;         // + term + 0x00 + id → posting (see article_search.h)
 inline constexpr char kSearchDocs = 0x11;             // + id → per-field token counts
+
+// Media index prefixes (first byte of a kMediaIndexesCf key).
+inline constexpr char kGalleriesLiveByCreate = 0x01;  // + ord(create) + id → ""
+inline constexpr char kGalleriesAllByCreate = 0x02;   // + ord(create) + id → "" (deleted too)
+inline constexpr char kPhotosByPosition = 0x03;       // + lp(gallery id) + u32(position) → photo id
+
+// Media counter prefixes (first byte of a kMediaCountersCf key).
+inline constexpr char kGalleryPhotoCount = 'n';  // + gallery id → number of photos
+
+// Photo bytes (kPhotoBytesCf): lp(gallery id) + lp(photo id) + object + u32(chunk index) → at most
+// kPhotoChunkBytes bytes. The object is the original or a rendition. Every chunk but the last of an
+// object is exactly kPhotoChunkBytes long, so an offset maps to a chunk by division.
+inline constexpr char kPhotoOriginal = 'o';
+inline constexpr char kPhotoThumbnail = 't';
+inline constexpr char kPhotoMedium = 'm';
+inline constexpr size_t kPhotoChunkBytes = 1 << 20;
+// Values from this size on go to blob files; a photo's chunks are 1 MiB
+// except its last, which goes to a blob file too when it is this large.
+inline constexpr uint64_t kPhotoMinBlobBytes = 64 << 10;
 
 // State categories in kArticlesLiveByState: drafts, and articles with a
 // publish time (scheduled or published: which one depends on the clock).

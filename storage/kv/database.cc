@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <mutex>
@@ -115,7 +116,8 @@ Snapshot::Snapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Snapshot::~Snapshot() = default;
 
 struct WriteBatch::Impl {
-  const std::vector<rocksdb::ColumnFamilyHandle*>* handles;
+  explicit Impl(size_t reserved_bytes = 0) : batch(reserved_bytes) {}
+  const std::vector<rocksdb::ColumnFamilyHandle*>* handles = nullptr;
   rocksdb::WriteBatch batch;
   rocksdb::Status status;  // the first error building the batch
 
@@ -191,6 +193,9 @@ Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 WriteBatch::WriteBatch(const Database& db) : impl_(std::make_unique<Impl>()) {
   impl_->handles = &db.impl_->handles;
 }
+WriteBatch::WriteBatch(const Database& db, size_t reserved_bytes) : impl_(std::make_unique<Impl>(reserved_bytes)) {
+  impl_->handles = &db.impl_->handles;
+}
 WriteBatch::~WriteBatch() = default;
 Database::~Database() { (void)Close(); }
 
@@ -225,6 +230,15 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
     rocksdb::ColumnFamilyOptions cf_options = cf_base;
     if (spec.expiring_values) cf_options.compaction_filter = SharedExpiryFilter();
     if (spec.int64_counters) cf_options.merge_operator = std::make_shared<Int64AddOperator>();
+    if (spec.write_buffer_bytes > 0) cf_options.write_buffer_size = spec.write_buffer_bytes;
+    if (spec.blob_files) {
+      cf_options.enable_blob_files = true;
+      cf_options.min_blob_size = spec.min_blob_size;
+      cf_options.blob_file_size = spec.blob_file_size;
+      // Blob values are media that is compressed already.
+      cf_options.blob_compression_type = rocksdb::kNoCompression;
+      cf_options.enable_blob_garbage_collection = spec.blob_garbage_collection;
+    }
     descriptors.emplace_back(spec.name, cf_options);
   }
   // Column families this binary does not know (written by a newer version)
@@ -272,7 +286,23 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
     KeyReader r(stored);
     uint32_t version = 0;
     if (!r.ReadU32(&version)) return absl::DataLossError("database schema version is unreadable");
-    if (version != options.schema_version) {
+    const bool upgradable = std::find(options.upgradable_from.begin(), options.upgradable_from.end(), version) !=
+                            options.upgradable_from.end();
+    if (version != options.schema_version && upgradable) {
+      std::string v;
+      AppendU32(&v, options.schema_version);
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      if (auto st = FromRocks(db->impl_->db->Put(wo, db->impl_->handles[0], kSchemaVersionKey, v),
+                              "upgrade schema version");
+          !st.ok()) {
+        return st;
+      }
+      std::fprintf(stderr,
+                   "{\"severity\":\"INFO\",\"component\":\"storage\",\"message\":\"schema upgraded\","
+                   "\"from\":%u,\"to\":%u}\n",
+                   version, options.schema_version);
+    } else if (version != options.schema_version) {
       return absl::FailedPreconditionError(absl::StrCat(
           "database ", options.path, " has schema version ", version, "; this binary reads version ",
           options.schema_version));
@@ -456,6 +486,24 @@ std::unique_ptr<Snapshot> Database::GetSnapshot() const {
   impl->db = impl_->db.get();
   impl->snapshot = impl_->db->GetSnapshot();
   return std::unique_ptr<Snapshot>(new Snapshot(std::move(impl)));
+}
+
+absl::Status Database::CompactAll(CfId cf) {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  // A full compaction reads every blob anyway: let it relocate all of them,
+  // so files that hold only deleted values go away.
+  options.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
+  options.blob_garbage_collection_age_cutoff = 1.0;
+  return FromRocks(impl_->db->CompactRange(options, impl_->cf(cf), nullptr, nullptr), "compact");
+}
+
+absl::StatusOr<uint64_t> Database::GetIntProperty(CfId cf, absl::string_view property) const {
+  uint64_t value = 0;
+  if (!impl_->db->GetIntProperty(impl_->cf(cf), rocksdb::Slice(property.data(), property.size()), &value)) {
+    return absl::NotFoundError(absl::StrCat("no integer property ", property));
+  }
+  return value;
 }
 
 absl::StatusOr<std::string> Database::GetOrCreateSecret(absl::string_view name) {

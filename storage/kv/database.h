@@ -32,6 +32,22 @@ struct ColumnFamilySpec {
   // a merge operator, so concurrent writers can add to one counter without a
   // read-modify-write or a lock.
   bool int64_counters = false;
+  // Values of at least `min_blob_size` bytes are kept in blob files
+  // (RocksDB's integrated BlobDB) instead of the LSM tree, so compactions of
+  // the column family move only keys and small values. For large immutable
+  // values such as photo bytes; written in the same atomic, synced batches as
+  // every other column family.
+  bool blob_files = false;
+  uint64_t min_blob_size = 64 << 10;
+  // Blob files are closed at this size.
+  uint64_t blob_file_size = 256 << 20;
+  // Relocate the live blobs of the oldest blob files during compaction, so
+  // that files holding only deleted values are removed and their space comes
+  // back.
+  bool blob_garbage_collection = true;
+  // The memtable size of this column family; 0 means the database default
+  // (16 MiB).
+  size_t write_buffer_bytes = 0;
 };
 
 struct DatabaseOptions {
@@ -42,6 +58,11 @@ struct DatabaseOptions {
   // The layout version this binary reads and writes. A new database records it;
   // an existing one with another version is refused at open.
   uint32_t schema_version = 1;
+  // Older versions this binary opens and upgrades in place, because the
+  // change since was additive (new column families, new key kinds): the
+  // stored version becomes `schema_version`, so a binary of the older version
+  // refuses the database from then on instead of misreading it.
+  std::vector<uint32_t> upgradable_from;
   // Shared LRU block cache for all column families.
   size_t block_cache_bytes = 64 << 20;
 };
@@ -67,6 +88,10 @@ class WriteBatch {
  public:
   // A batch for `db`; it must not outlive the database.
   explicit WriteBatch(const Database& db);
+  // The same with room for `reserved_bytes` of keys, values and framing
+  // allocated up front: a batch that will carry megabytes (photo bytes) then
+  // never reallocates, which would hold its old and new buffers at once.
+  WriteBatch(const Database& db, size_t reserved_bytes);
   ~WriteBatch();
   WriteBatch(const WriteBatch&) = delete;
   WriteBatch& operator=(const WriteBatch&) = delete;
@@ -139,6 +164,16 @@ class Database {
                                  const Snapshot* snapshot = nullptr) const;
 
   std::unique_ptr<Snapshot> GetSnapshot() const;
+
+  // Flushes the column family's memtable and compacts all its data, forcing
+  // blob garbage collection: afterwards deleted values take no space.
+  // Maintenance and tests; blocks until done. Errors: UNAVAILABLE.
+  absl::Status CompactAll(CfId cf);
+
+  // An integer RocksDB property of a column family (e.g.
+  // "rocksdb.total-blob-file-size"), for metrics and tests. Errors:
+  // NOT_FOUND for an unknown property.
+  absl::StatusOr<uint64_t> GetIntProperty(CfId cf, absl::string_view property) const;
 
   // A random 32-byte secret stored under `name` in the metadata, created on
   // first use (e.g. the key that signs page tokens).

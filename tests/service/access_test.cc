@@ -33,6 +33,18 @@ const std::map<std::string, Access>& ExpectedAccess() {
       {"ListArticleRevisions", Access::kPrivateRead},
       {"RollbackArticle", Access::kWrite},
       {"SearchArticles", Access::kPublic},
+      {"CreateGallery", Access::kWrite},
+      {"GetGallery", Access::kPublic},
+      {"ListGalleries", Access::kPublic},
+      {"UpdateGallery", Access::kWrite},
+      {"DeleteGallery", Access::kWrite},
+      {"UndeleteGallery", Access::kWrite},
+      {"UploadPhoto", Access::kWrite},
+      {"GetPhoto", Access::kPublic},
+      {"ListPhotos", Access::kPublic},
+      {"UpdatePhoto", Access::kWrite},
+      {"DeletePhoto", Access::kWrite},
+      {"DownloadPhoto", Access::kPublic},
   };
   return *table;
 }
