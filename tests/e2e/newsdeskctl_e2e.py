@@ -17,11 +17,13 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+import zlib
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CONTENT_SERVER = os.environ.get("CONTENT_SERVER", os.path.join(REPO_ROOT, "build", "services", "content", "content-server"))
@@ -42,6 +44,17 @@ POLISH_UPPER = "ĄĆĘŁŃÓŚŹŻ"
 # them over. publishTime is compared for scheduled articles only (a published
 # article is published again, at import time).
 SERVER_ASSIGNED = ("createTime", "updateTime", "deleteTime", "etag", "revisionId", "revisionCreateTime")
+
+
+def tiny_png(width, height):
+    """An RGB PNG made with the standard library (a gradient, so it is not blank)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((x * 15 % 256, y * 20 % 256, 128)) for x in range(width)) for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 class ContentServer:
@@ -280,6 +293,23 @@ class NewsdeskctlE2ETest(unittest.TestCase):
         self.assertEqual([r["article"]["name"] for r in found["results"]], ["articles/druga"])
         self.assertIn("revision_id", found["results"][0]["article"])
         self.stop_server(server)
+
+    def test_photo_upload_and_download(self):
+        server = self.start_server()
+        self.assert_ok(self.ctl(server, "create", "gallery", '{"title": "Wizyta w Ałmaty"}', "--id", "almaty"))
+        image = os.path.join(self.tmp, "zdjecie.png")
+        with open(image, "wb") as f:
+            f.write(tiny_png(16, 12))
+        uploaded = self.assert_ok(self.ctl(server, "upload", "galleries/almaty", image,
+                                           "--alt_text", "Delegacja przed urzędem w Tałdykorganie")).json()
+        self.assertEqual(uploaded["contentType"], "image/png")
+        self.assertEqual((uploaded["width"], uploaded["height"]), (16, 12))
+        with open(image, "rb") as f:
+            self.assertEqual(uploaded["sha256"], hashlib.sha256(f.read()).hexdigest())
+        out = os.path.join(self.tmp, "pobrane.png")
+        self.assert_ok(self.ctl(server, "download", uploaded["name"], out))
+        with open(image, "rb") as a, open(out, "rb") as b:
+            self.assertEqual(a.read(), b.read())
 
     def test_export_import_round_trip(self):
         source = self.start_server("source")
