@@ -73,6 +73,8 @@ readonly APT_PACKAGES=(
   libvips-dev
   # deploy tests: the OCI image is assembled with umoci.
   umoci
+  # bench/: Xapian is the search peer, h2load and db_bench the protocol and storage baselines.
+  libxapian-dev nghttp2-client rocksdb-tools
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
