@@ -280,11 +280,18 @@ def main():
     w("")
     xb = num(kv, "xapian_build_s")
     if xb:
-        w(f"Xapian indexed the same corpus (same analysed terms, no sync per document, commit every 20,000) in "
-          f"{xb:.0f} s.")
+        w(f"Xapian indexed the same corpus in {xb:.0f} s (one thread, running our text analysis on every field "
+          "to get the same terms; no sync per document, a commit every 20,000), built once with the cached "
+          "corpus.")
         w("")
-    w("Command: `" + next((l for l in read(run, "commands.txt").splitlines() if "bench-load-corpus" in l),
-                         f"bench/run.sh (corpus cached; made by build-bench/bench/bench-load-corpus --count={count} --threads=16)") + "`")
+    load_cmd = next((l for l in read(run, "commands.txt").splitlines() if "bench-load-corpus" in l), None)
+    if load_cmd is None:
+        load_cmd = (f"build-bench/bench/bench-load-corpus --db_path=var/bench/corpus-{count}-s42 "
+                    f"--count={count} --threads=16")
+        w(f"Made (and cached) by `{load_cmd}` (the log of that load is `var/bench/load-{count}.log` when "
+          "it was made by hand).")
+    else:
+        w(f"Command: `{load_cmd}`")
     w("")
 
     w("## Search, listing and reads in process (issue 3)")

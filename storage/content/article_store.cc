@@ -260,7 +260,14 @@ absl::StatusOr<std::string> ArticleStore::AllocateSlug(const std::string& title,
         if (absl::SimpleAtoi(digits, &n) && n >= next && n < 1000000000) next = n + 1;
       }
       if (auto st = it->status(); !st.ok()) return st;
-      candidate = SlugCandidate(base, next);
+      // A long base is trimmed to make room for the suffix, so its taken
+      // candidates may not start with "base-": probe upwards from there.
+      for (int probe = 0; probe < 1000; ++probe) {
+        candidate = SlugCandidate(base, next + probe);
+        auto used = db_->Get(kIndexesCf, Prefixed(kArticleSlugs, candidate));
+        if (!used.ok()) return used.status();
+        if (!used->has_value()) break;
+      }
     }
     guards->candidate = slug_locks_.Lock({candidate});
     auto again = db_->Get(kIndexesCf, Prefixed(kArticleSlugs, candidate));

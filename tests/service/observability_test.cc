@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "tests/testing/content_fixture.h"
+#include "tests/testing/generic_call.h"
 
 namespace newsdesk::content {
 namespace {
@@ -106,6 +107,28 @@ TEST_F(ObservabilityTest, RequestIdsAreReturned) {
   it = generated->GetServerTrailingMetadata().find("x-request-id");
   ASSERT_NE(it, generated->GetServerTrailingMetadata().end());
   EXPECT_TRUE(std::regex_match(std::string(it->second.data(), it->second.size()), std::regex("[0-9a-f]{16}")));
+}
+
+class ChannelzTest : public testing::ContentServerFixture {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.channelz = true;
+    StartServer(options);
+  }
+};
+
+TEST_F(ChannelzTest, ChannelzIsServedToAdminsOnly) {
+  const std::string method = "/grpc.channelz.v1.Channelz/GetServers";
+  auto admin = Context(Role::kAdmin);
+  grpc::Status st = testing::CallWithEmptyRequest(channel_, method, admin.get());
+  EXPECT_TRUE(st.ok()) << st.error_code() << " " << st.error_message();
+  auto editor = Context(Role::kEditor);
+  EXPECT_EQ(testing::CallWithEmptyRequest(channel_, method, editor.get()).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto anonymous = Context(Role::kAnonymous);
+  EXPECT_EQ(testing::CallWithEmptyRequest(channel_, method, anonymous.get()).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 }  // namespace

@@ -132,6 +132,19 @@ TEST_F(ArticleStoreTest, SlugClashesGetNumericSuffixes) {
   ExpectIndexesAgreeWithRecords(db_.get());
 }
 
+TEST_F(ArticleStoreTest, LongTitlesGetDistinctTrimmedSlugs) {
+  const std::string title =
+      "Bardzo długi tytuł artykułu o inwestycjach drogowych w województwie lubelskim i obwodnicy miasta";
+  std::set<std::string> slugs;
+  for (int i = 0; i < 5; ++i) {
+    auto a = store_->Create(Draft(title), "", "");
+    ASSERT_TRUE(a.ok()) << a.status();
+    EXPECT_LE(a->slug().size(), 80u);
+    EXPECT_TRUE(slugs.insert(a->slug()).second) << a->slug();
+  }
+  ExpectIndexesAgreeWithRecords(db_.get());
+}
+
 TEST_F(ArticleStoreTest, SlugsStayReservedByDeletedArticles) {
   ASSERT_TRUE(store_->Create(Draft("Tytuł"), "a", "").ok());
   ASSERT_TRUE(store_->Delete("a", "").ok());
