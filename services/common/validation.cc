@@ -3,6 +3,8 @@
 #include <unicode/locid.h>
 #include <unicode/utf8.h>
 
+#include <set>
+
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
@@ -40,6 +42,23 @@ absl::Status CheckText(absl::string_view field, absl::string_view value, size_t 
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": ", n, " characters; at most ", max_chars, " allowed"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckStringList(absl::string_view field, google::protobuf::RepeatedPtrField<std::string>* values,
+                             size_t max_items, size_t max_chars) {
+  if (static_cast<size_t>(values->size()) > max_items) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", values->size(), " values; at most ", max_items, " allowed"));
+  }
+  std::set<std::string> seen;
+  google::protobuf::RepeatedPtrField<std::string> unique;
+  for (int i = 0; i < values->size(); ++i) {
+    const std::string& v = values->Get(i);
+    if (auto st = CheckText(absl::StrCat(field, "[", i, "]"), v, 1, max_chars); !st.ok()) return st;
+    if (seen.insert(v).second) *unique.Add() = v;
+  }
+  values->Swap(&unique);
   return absl::OkStatus();
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include "absl/strings/string_view.h"
 
+#include <google/protobuf/repeated_ptr_field.h>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -19,6 +21,12 @@ absl::Status CheckUtf8(absl::string_view field, absl::string_view value);
 
 // Valid UTF-8 and min..max code points.
 absl::Status CheckText(absl::string_view field, absl::string_view value, size_t min_chars, size_t max_chars);
+
+// A repeated string field: at most max_items values of 1..max_chars code
+// points each (errors name field[i]); exact duplicates are dropped, keeping
+// the first occurrence's order.
+absl::Status CheckStringList(absl::string_view field, google::protobuf::RepeatedPtrField<std::string>* values,
+                             size_t max_items, size_t max_chars);
 
 // Matches [a-z]([a-z0-9-]{0,61}[a-z0-9])? (AIP-122 resource ids).
 bool IsValidResourceId(absl::string_view id);

@@ -18,24 +18,6 @@ const std::set<std::string>& OutputOnlyFields() {
   return *fields;
 }
 
-// Checks a repeated string field and drops exact duplicates, keeping order.
-absl::Status CheckList(absl::string_view field, google::protobuf::RepeatedPtrField<std::string>* values,
-                       size_t max_items, size_t max_chars) {
-  if (static_cast<size_t>(values->size()) > max_items) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", values->size(), " values; at most ", max_items, " allowed"));
-  }
-  std::set<std::string> seen;
-  google::protobuf::RepeatedPtrField<std::string> unique;
-  for (int i = 0; i < values->size(); ++i) {
-    const std::string& v = values->Get(i);
-    if (auto st = CheckText(absl::StrCat(field, "[", i, "]"), v, 1, max_chars); !st.ok()) return st;
-    if (seen.insert(v).second) *unique.Add() = v;
-  }
-  values->Swap(&unique);
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 const std::vector<std::string>& WritableArticleFields() {
@@ -67,9 +49,9 @@ absl::Status ValidateAndNormalize(const std::vector<std::string>& paths, Article
         st = tag.status();
       }
     } else if (path == "authors") {
-      st = CheckList("article.authors", a->mutable_authors(), kMaxAuthors, kMaxAuthorChars);
+      st = CheckStringList("article.authors", a->mutable_authors(), kMaxAuthors, kMaxAuthorChars);
     } else if (path == "tags") {
-      st = CheckList("article.tags", a->mutable_tags(), kMaxTags, kMaxTagChars);
+      st = CheckStringList("article.tags", a->mutable_tags(), kMaxTags, kMaxTagChars);
     } else if (path == "gallery") {
       if (!a->gallery().empty()) st = ParseResourceName("article.gallery", a->gallery(), "galleries").status();
     } else {

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/reply.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 #include "services/content/content_service.h"
@@ -12,19 +13,6 @@ namespace newsdesk::content {
 namespace {
 
 constexpr char kGalleries[] = "galleries";
-
-template <typename Response>
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, absl::StatusOr<Response> result,
-                                Response* response) {
-  auto* reactor = context->DefaultReactor();
-  if (result.ok()) {
-    *response = *std::move(result);
-    reactor->Finish(grpc::Status::OK);
-  } else {
-    reactor->Finish(ToGrpcStatus(result.status()));
-  }
-  return reactor;
-}
 
 }  // namespace
 

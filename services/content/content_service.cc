@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/common/reply.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 #include "services/content/article_validation.h"
@@ -19,20 +20,6 @@ namespace newsdesk::content {
 namespace {
 
 constexpr char kArticles[] = "articles";
-
-// Finishes a unary call with a result computed synchronously.
-template <typename Response>
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, absl::StatusOr<Response> result,
-                                Response* response) {
-  auto* reactor = context->DefaultReactor();
-  if (result.ok()) {
-    *response = *std::move(result);
-    reactor->Finish(grpc::Status::OK);
-  } else {
-    reactor->Finish(ToGrpcStatus(result.status()));
-  }
-  return reactor;
-}
 
 // Parses `order_by`: one of create_time, update_time, publish_time, each
 // optionally followed by "desc" (or "asc").

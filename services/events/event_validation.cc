@@ -32,24 +32,6 @@ std::string Shown(absl::string_view s) {
   return CheckUtf8("", out).ok() ? out : "<non-UTF-8>";
 }
 
-// Checks a repeated string field and drops exact duplicates, keeping order.
-absl::Status CheckList(absl::string_view field, google::protobuf::RepeatedPtrField<std::string>* values,
-                       size_t max_items, size_t max_chars) {
-  if (static_cast<size_t>(values->size()) > max_items) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", values->size(), " values; at most ", max_items, " allowed"));
-  }
-  std::set<std::string> seen;
-  google::protobuf::RepeatedPtrField<std::string> unique;
-  for (int i = 0; i < values->size(); ++i) {
-    const std::string& v = values->Get(i);
-    if (auto st = CheckText(absl::StrCat(field, "[", i, "]"), v, 1, max_chars); !st.ok()) return st;
-    if (seen.insert(v).second) *unique.Add() = v;
-  }
-  values->Swap(&unique);
-  return absl::OkStatus();
-}
-
 absl::Status CheckOrganizers(google::protobuf::RepeatedPtrField<Organizer>* organizers) {
   if (static_cast<size_t>(organizers->size()) > kMaxOrganizers) {
     return absl::InvalidArgumentError(
@@ -192,7 +174,7 @@ absl::Status ValidateAndNormalize(const std::vector<std::string>& paths, Event* 
         st = tag.status();
       }
     } else if (path == "tags") {
-      st = CheckList("event.tags", e->mutable_tags(), kMaxTags, kMaxTagChars);
+      st = CheckStringList("event.tags", e->mutable_tags(), kMaxTags, kMaxTagChars);
     } else {
       st = absl::InvalidArgumentError(absl::StrCat("unknown event field \"", path, "\""));
     }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "services/common/reply.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 #include "services/events/event_validation.h"
@@ -18,20 +19,6 @@ namespace {
 
 constexpr char kEvents[] = "events";
 constexpr int kMaxExportEvents = 1000;
-
-// Finishes a unary call with a result computed synchronously.
-template <typename Response>
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, absl::StatusOr<Response> result,
-                                Response* response) {
-  auto* reactor = context->DefaultReactor();
-  if (result.ok()) {
-    *response = *std::move(result);
-    reactor->Finish(grpc::Status::OK);
-  } else {
-    reactor->Finish(ToGrpcStatus(result.status()));
-  }
-  return reactor;
-}
 
 template <typename Response>
 void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<Response> result, Response* response) {

@@ -12,6 +12,7 @@
 #include "storage/content/article_search.h"
 #include "storage/content/schema.h"
 #include "storage/content/slug.h"
+#include "storage/kv/ids.h"
 #include "storage/kv/key_codec.h"
 #include "storage/kv/proto_time.h"
 
@@ -73,20 +74,8 @@ int64_t RevisionSeq(absl::string_view revision_id) {
   return n;
 }
 
-std::string NewEtag() {
-  thread_local absl::BitGen gen;
-  return absl::StrFormat("%016x", absl::Uniform<uint64_t>(gen));
-}
-
-std::string NewArticleId() {
-  thread_local absl::BitGen gen;
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string id(1, static_cast<char>('a' + absl::Uniform(gen, 0, 26)));
-  for (int i = 0; i < 15; ++i) id.push_back(kAlphabet[absl::Uniform(gen, 0, 36)]);
-  return id;
-}
-
-bool IsIdChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+using kv::IsIdChar;
+using kv::NewEtag;
 
 // A cursor is an order suffix: 8 bytes of time, then an article id.
 bool IsValidCursor(absl::string_view cursor) {
@@ -318,7 +307,7 @@ absl::StatusOr<Article> ArticleStore::Create(const Article& input, std::string a
                                              const std::string& request_id) {
   const bool generated = article_id.empty();
   for (int attempt = 0;; ++attempt) {
-    if (generated) article_id = NewArticleId();
+    if (generated) article_id = kv::NewResourceId();
     std::vector<absl::string_view> keys = {article_id};
     const std::string req_lock = absl::StrCat("request:", request_id);
     if (!request_id.empty()) keys.push_back(req_lock);

@@ -27,7 +27,7 @@ std::string OrderSuffix(const Gallery& g) {
   return s;
 }
 
-bool IsIdChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+using kv::IsIdChar;
 
 bool IsValidCursor(absl::string_view cursor) {
   return cursor.size() > 8 && cursor.size() <= 8 + 63 && std::all_of(cursor.begin() + 8, cursor.end(), IsIdChar);
@@ -112,19 +112,6 @@ std::vector<std::pair<std::string, std::string>> GalleryIndexEntries(const Galle
   entries.emplace_back(absl::StrCat(std::string(1, kGalleriesAllByCreate), suffix), "");
   if (!IsDeleted(g)) entries.emplace_back(absl::StrCat(std::string(1, kGalleriesLiveByCreate), suffix), "");
   return entries;
-}
-
-std::string NewResourceId() {
-  thread_local absl::BitGen gen;
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string id(1, static_cast<char>('a' + absl::Uniform(gen, 0, 26)));
-  for (int i = 0; i < 15; ++i) id.push_back(kAlphabet[absl::Uniform(gen, 0, 36)]);
-  return id;
-}
-
-std::string NewEtag() {
-  thread_local absl::BitGen gen;
-  return absl::StrFormat("%016x", absl::Uniform<uint64_t>(gen));
 }
 
 const query::Schema& GalleryFilterSchema() {

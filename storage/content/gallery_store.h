@@ -12,6 +12,7 @@
 #include "newsdesk/content/v1/gallery.pb.h"
 #include "storage/kv/clock.h"
 #include "storage/kv/database.h"
+#include "storage/kv/ids.h"
 #include "storage/kv/key_locks.h"
 #include "storage/query/filter.h"
 
@@ -145,9 +146,7 @@ std::string PhotoChunkKey(absl::string_view gallery_id, absl::string_view photo_
 // The index entries (kMediaIndexesCf key → value) a stored gallery has.
 std::vector<std::pair<std::string, std::string>> GalleryIndexEntries(const Gallery& gallery);
 
-// A random 16-character id (lowercase letter, then letters and digits), and
-// a random 16-hex-digit etag.
-std::string NewResourceId();
-std::string NewEtag();
+using kv::NewEtag;
+using kv::NewResourceId;
 
 }  // namespace newsdesk::content

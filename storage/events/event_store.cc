@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "storage/events/event_filter.h"
 #include "storage/events/schema.h"
+#include "storage/kv/ids.h"
 #include "storage/kv/key_codec.h"
 #include "storage/kv/proto_time.h"
 
@@ -37,20 +38,8 @@ absl::string_view IdOf(const Event& e) {
   return name;
 }
 
-std::string NewEtag() {
-  thread_local absl::BitGen gen;
-  return absl::StrFormat("%016x", absl::Uniform<uint64_t>(gen));
-}
-
-std::string NewEventId() {
-  thread_local absl::BitGen gen;
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string id(1, static_cast<char>('a' + absl::Uniform(gen, 0, 26)));
-  for (int i = 0; i < 15; ++i) id.push_back(kAlphabet[absl::Uniform(gen, 0, 36)]);
-  return id;
-}
-
-bool IsIdChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+using kv::IsIdChar;
+using kv::NewEtag;
 
 absl::Status Parse(absl::string_view bytes, absl::string_view what, google::protobuf::Message* out) {
   if (!out->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
@@ -205,7 +194,7 @@ absl::StatusOr<Event> EventStore::Commit(const Event* old, Event next, EventChan
 absl::StatusOr<Event> EventStore::Create(const Event& input, std::string event_id, const std::string& request_id) {
   const bool generated = event_id.empty();
   for (int attempt = 0;; ++attempt) {
-    if (generated) event_id = NewEventId();
+    if (generated) event_id = kv::NewResourceId();
     std::vector<absl::string_view> keys = {event_id};
     const std::string request_lock = absl::StrCat("request:", request_id);
     if (!request_id.empty()) keys.push_back(request_lock);
