@@ -337,12 +337,7 @@ absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::
 absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::string& db_path, Clock* clock,
                                                                      const ContentBackendOptions& backend_options) {
   if (auto st = media::InitMedia(); !st.ok()) return st;
-  kv::DatabaseOptions options;
-  options.path = db_path;
-  options.column_families = ContentColumnFamilies();
-  options.schema_version = kContentSchemaVersion;
-  options.upgradable_from.assign(std::begin(kContentUpgradableFrom), std::end(kContentUpgradableFrom));
-  auto db = kv::Database::Open(options);
+  auto db = kv::Database::Open(ContentDatabaseOptions(db_path));
   if (!db.ok()) return db.status();
   auto secret = (*db)->GetOrCreateSecret("page_token");
   if (!secret.ok()) return secret.status();

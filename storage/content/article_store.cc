@@ -14,6 +14,7 @@
 #include "storage/content/slug.h"
 #include "storage/kv/ids.h"
 #include "storage/kv/key_codec.h"
+#include "storage/kv/request_ids.h"
 #include "storage/kv/proto_time.h"
 
 namespace newsdesk::content {
@@ -315,18 +316,9 @@ absl::StatusOr<Article> ArticleStore::Create(const Article& input, std::string a
 
     const absl::Time now = clock_->Now();
     if (!request_id.empty()) {
-      auto seen = db_->Get(kRequestIdsCf, RequestKey(request_id));
-      if (!seen.ok()) return seen.status();
-      if (seen->has_value()) {
-        if (auto payload = kv::DecodeExpiring(**seen, now); payload.has_value()) {
-          Article first;
-          if (auto st = ParseRecord(*payload, absl::StrCat("response for request_id ", request_id), &first);
-              !st.ok()) {
-            return st;
-          }
-          return first;
-        }
-      }
+      auto first = kv::FindRequestResponse<Article>(*db_, kRequestIdsCf, RequestKey(request_id), now, request_id);
+      if (!first.ok()) return first.status();
+      if (first->has_value()) return **std::move(first);
     }
 
     auto existing = db_->Get(kRecordsCf, RecordKey(article_id));

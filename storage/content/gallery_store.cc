@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "storage/content/schema.h"
 #include "storage/kv/key_codec.h"
+#include "storage/kv/request_ids.h"
 #include "storage/kv/proto_time.h"
 
 namespace newsdesk::content {
@@ -178,18 +179,9 @@ absl::StatusOr<Gallery> GalleryStore::Create(const Gallery& input, std::string g
 
     const absl::Time now = clock_->Now();
     if (!request_id.empty()) {
-      auto seen = db_->Get(kRequestIdsCf, RequestKey(request_id));
-      if (!seen.ok()) return seen.status();
-      if (seen->has_value()) {
-        if (auto payload = kv::DecodeExpiring(**seen, now); payload.has_value()) {
-          Gallery first;
-          if (auto st = ParseRecord(*payload, absl::StrCat("response for request_id ", request_id), &first);
-              !st.ok()) {
-            return st;
-          }
-          return first;
-        }
-      }
+      auto first = kv::FindRequestResponse<Gallery>(*db_, kRequestIdsCf, RequestKey(request_id), now, request_id);
+      if (!first.ok()) return first.status();
+      if (first->has_value()) return **std::move(first);
     }
     auto existing = db_->Get(kRecordsCf, GalleryRecordKey(gallery_id));
     if (!existing.ok()) return existing.status();

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "storage/content/schema.h"
 #include "storage/kv/key_codec.h"
+#include "storage/kv/request_ids.h"
 #include "storage/kv/proto_time.h"
 
 namespace newsdesk::content {
@@ -139,17 +140,9 @@ absl::StatusOr<std::optional<Photo>> PhotoStore::PrepareUpload(const std::string
                                                                const std::string& photo_id,
                                                                const std::string& request_id) const {
   if (!request_id.empty()) {
-    auto seen = db_->Get(kRequestIdsCf, RequestKey(request_id));
-    if (!seen.ok()) return seen.status();
-    if (seen->has_value()) {
-      if (auto payload = kv::DecodeExpiring(**seen, clock_->Now()); payload.has_value()) {
-        Photo first;
-        if (auto st = ParseRecord(*payload, absl::StrCat("response for request_id ", request_id), &first); !st.ok()) {
-          return st;
-        }
-        return std::optional<Photo>(std::move(first));
-      }
-    }
+    auto first = kv::FindRequestResponse<Photo>(*db_, kRequestIdsCf, RequestKey(request_id), clock_->Now(), request_id);
+    if (!first.ok()) return first.status();
+    if (first->has_value()) return first;
   }
   if (auto gallery = LoadLiveGallery(gallery_id); !gallery.ok()) return gallery.status();
   if (!photo_id.empty()) {
@@ -179,18 +172,9 @@ absl::StatusOr<Photo> PhotoStore::Create(const std::string& gallery_id, std::str
 
     const absl::Time now = clock_->Now();
     if (!request_id.empty()) {
-      auto seen = db_->Get(kRequestIdsCf, RequestKey(request_id));
-      if (!seen.ok()) return seen.status();
-      if (seen->has_value()) {
-        if (auto payload = kv::DecodeExpiring(**seen, now); payload.has_value()) {
-          Photo first;
-          if (auto st = ParseRecord(*payload, absl::StrCat("response for request_id ", request_id), &first);
-              !st.ok()) {
-            return st;
-          }
-          return first;
-        }
-      }
+      auto first = kv::FindRequestResponse<Photo>(*db_, kRequestIdsCf, RequestKey(request_id), now, request_id);
+      if (!first.ok()) return first.status();
+      if (first->has_value()) return **std::move(first);
     }
     if (auto gallery = LoadLiveGallery(gallery_id); !gallery.ok()) return gallery.status();
     auto existing = db_->Get(kRecordsCf, PhotoRecordKey(gallery_id, photo_id));

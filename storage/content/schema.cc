@@ -1,5 +1,7 @@
 #include "storage/content/schema.h"
 
+#include <iterator>
+
 namespace newsdesk::content {
 
 std::vector<kv::ColumnFamilySpec> ContentColumnFamilies() {
@@ -21,6 +23,15 @@ std::vector<kv::ColumnFamilySpec> ContentColumnFamilies() {
        .blob_garbage_collection = true,
        .write_buffer_bytes = 8 << 20},
   };
+}
+
+kv::DatabaseOptions ContentDatabaseOptions(const std::string& path) {
+  kv::DatabaseOptions options;
+  options.path = path;
+  options.column_families = ContentColumnFamilies();
+  options.schema_version = kContentSchemaVersion;
+  options.upgradable_from.assign(std::begin(kContentUpgradableFrom), std::end(kContentUpgradableFrom));
+  return options;
 }
 
 }  // namespace newsdesk::content

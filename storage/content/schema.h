@@ -33,6 +33,10 @@ inline constexpr kv::CfId kPhotoBytesCf = 7;     // photo + object + u32(chunk) 
 
 std::vector<kv::ColumnFamilySpec> ContentColumnFamilies();
 
+// How the content database at `path` is opened: its column families, schema
+// version and the older versions it upgrades in place.
+kv::DatabaseOptions ContentDatabaseOptions(const std::string& path);
+
 // Record kinds (first byte of a kRecordsCf / kRequestIdsCf key).
 inline constexpr char kArticleKind = 'a';
 inline constexpr char kGalleryKind = 'g';  // + gallery id → Gallery

@@ -10,6 +10,7 @@
 #include "storage/events/schema.h"
 #include "storage/kv/ids.h"
 #include "storage/kv/key_codec.h"
+#include "storage/kv/request_ids.h"
 #include "storage/kv/proto_time.h"
 
 namespace newsdesk::events {
@@ -120,14 +121,7 @@ absl::StatusOr<Event> EventStore::Get(const std::string& event_id) const { retur
 
 absl::StatusOr<std::optional<Event>> EventStore::FindRequest(const std::string& request_id) const {
   if (request_id.empty()) return std::optional<Event>();
-  auto seen = db_->Get(kRequestIdsCf, RequestKey(request_id));
-  if (!seen.ok()) return seen.status();
-  if (!seen->has_value()) return std::optional<Event>();
-  auto payload = kv::DecodeExpiring(**seen, clock_->Now());
-  if (!payload.has_value()) return std::optional<Event>();
-  Event first;
-  if (auto st = Parse(*payload, absl::StrCat("response for request_id ", request_id), &first); !st.ok()) return st;
-  return std::optional<Event>(std::move(first));
+  return kv::FindRequestResponse<Event>(*db_, kRequestIdsCf, RequestKey(request_id), clock_->Now(), request_id);
 }
 
 absl::Status EventStore::AppendChangeAndWrite(const EventChange& change, kv::WriteBatch& batch) {

@@ -10,20 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "storage/content/article_store.h"
 #include "storage/content/schema.h"
+#include "tests/testing/content_db.h"
 #include "tests/testing/temp_dir.h"
 
 namespace newsdesk::content {
 namespace {
 
-std::unique_ptr<kv::Database> Open(const std::string& path) {
-  kv::DatabaseOptions options;
-  options.path = path;
-  options.column_families = ContentColumnFamilies();
-  options.schema_version = kContentSchemaVersion;
-  auto db = kv::Database::Open(options);
-  EXPECT_TRUE(db.ok()) << db.status();
-  return db.ok() ? *std::move(db) : nullptr;
-}
+std::unique_ptr<kv::Database> Open(const std::string& path) { return testing::OpenContentDatabase(path); }
 
 class DiskFullTest : public ::testing::Test {
  protected:

@@ -18,9 +18,7 @@ namespace newsdesk::content {
 namespace {
 
 std::unique_ptr<kv::Database> OpenDb(const std::string& path, uint32_t version = kContentSchemaVersion) {
-  kv::DatabaseOptions options;
-  options.path = path;
-  options.column_families = ContentColumnFamilies();
+  kv::DatabaseOptions options = ContentDatabaseOptions(path);
   options.schema_version = version;
   auto db = kv::Database::Open(options);
   EXPECT_TRUE(db.ok()) << db.status();
