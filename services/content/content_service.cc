@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/common/log.h"
 #include "services/common/reply.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
@@ -347,6 +348,16 @@ absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::
   backend->articles_ = std::make_unique<ArticleStore>(backend->db_.get(), clock);
   backend->galleries_ = std::make_unique<GalleryStore>(backend->db_.get(), clock, backend_options.media_store);
   backend->photos_ = std::make_unique<PhotoStore>(backend->galleries_.get());
+  if (const uint32_t stored = backend->db_->stored_schema_version(); stored != kContentSchemaVersion) {
+    // An older layout of derived data: regenerate every index from the
+    // records, then record the current version (an interrupted rebuild is
+    // repeated at the next start).
+    Log(Severity::kInfo, "rebuilding indexes for a schema upgrade",
+        {{"from", absl::StrCat(stored)}, {"to", absl::StrCat(kContentSchemaVersion)}});
+    if (auto st = backend->articles_->RebuildIndexes(); !st.ok()) return st;
+    if (auto st = backend->galleries_->RebuildIndexes(); !st.ok()) return st;
+    if (auto st = backend->db_->MarkSchemaCurrent(); !st.ok()) return st;
+  }
   backend->work_ = std::make_unique<WorkQueue>(backend_options.media_workers);
   MediaBackend media{.galleries = backend->galleries_.get(),
                      .photos = backend->photos_.get(),

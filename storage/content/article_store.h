@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "newsdesk/content/v1/article.pb.h"
+#include "storage/content/article_search.h"
 #include "storage/kv/clock.h"
 #include "storage/kv/database.h"
 #include "storage/kv/key_locks.h"
@@ -159,7 +160,10 @@ class ArticleStore {
 // "articles/{id}".
 std::string ArticleName(absl::string_view article_id);
 
-// The index entries (kIndexesCf key → value) a stored article has.
-std::vector<std::pair<std::string, std::string>> ArticleIndexEntries(const Article& article);
+// The index entries (kIndexesCf key → value) a stored article has. When it
+// is in the search index (not deleted), `search` (if given) receives its
+// field lengths; otherwise it is left empty.
+std::vector<std::pair<std::string, std::string>> ArticleIndexEntries(const Article& article,
+                                                                     std::optional<SearchLengths>* search = nullptr);
 
 }  // namespace newsdesk::content

@@ -30,7 +30,7 @@ kv::DatabaseOptions ContentDatabaseOptions(const std::string& path) {
   options.path = path;
   options.column_families = ContentColumnFamilies();
   options.schema_version = kContentSchemaVersion;
-  options.upgradable_from.assign(std::begin(kContentUpgradableFrom), std::end(kContentUpgradableFrom));
+  options.rebuildable_from.assign(std::begin(kContentRebuildFrom), std::end(kContentRebuildFrom));
   return options;
 }
 

@@ -10,13 +10,14 @@
 namespace newsdesk::content {
 
 // Version 2 added galleries and photos: the column families media_indexes,
-// media_counters and photo_bytes and the record kinds 'g' and 'p'. The
-// change is additive (the new column families are created at open, nothing
-// old changes meaning), so a version 1 database is upgraded in place
-// (kContentUpgradableFrom) and a version 1 binary then refuses it, rather
-// than compacting counters it has no merge operator for.
-inline constexpr uint32_t kContentSchemaVersion = 2;
-inline constexpr uint32_t kContentUpgradableFrom[] = {1};
+// media_counters and photo_bytes and the record kinds 'g' and 'p' (created
+// at open). Version 3 changed the search postings (see article_search.h) and
+// retired the kSearchDocs entries. A version 1 or 2 database is opened and its
+// indexes are regenerated from the records before it is marked version 3
+// (ContentBackend::Open); from then on an older binary refuses it rather than
+// misreading the postings or compacting counters it has no merge operator for.
+inline constexpr uint32_t kContentSchemaVersion = 3;
+inline constexpr uint32_t kContentRebuildFrom[] = {1, 2};
 
 // Column family ids: indexes into ContentColumnFamilies().
 inline constexpr kv::CfId kRecordsCf = 0;     // kind prefix + id → serialized resource
@@ -55,7 +56,7 @@ inline constexpr char kArticlesLiveByUpdate = 0x06;   // + ord(update) + id → 
 inline constexpr char kArticlesLiveByState = 0x07;    // + 'D'|'P' + ord(create) + id → ""
 inline constexpr char kArticlesLiveByTagPublish = 0x08;  // + tag + 0x00 + ord(publish) + id → ""
 inline constexpr char kSearchPostings = 0x10;         // + term + 0x00 + id → posting (see article_search.h)
-inline constexpr char kSearchDocs = 0x11;             // + id → per-field token counts
+// 0x11 held per-document search entries up to schema version 2; unused since.
 
 // Media index prefixes (first byte of a kMediaIndexesCf key).
 inline constexpr char kGalleriesLiveByCreate = 0x01;  // + ord(create) + id → ""

@@ -132,6 +132,11 @@ void WriteBatch::Delete(CfId cf, absl::string_view key) {
   auto s = impl_->batch.Delete(impl_->cf(cf), rocksdb::Slice(key.data(), key.size()));
   if (impl_->status.ok()) impl_->status = s;
 }
+void WriteBatch::DeleteRange(CfId cf, absl::string_view begin, absl::string_view end) {
+  auto s = impl_->batch.DeleteRange(impl_->cf(cf), rocksdb::Slice(begin.data(), begin.size()),
+                                    rocksdb::Slice(end.data(), end.size()));
+  if (impl_->status.ok()) impl_->status = s;
+}
 void WriteBatch::AddInt64(CfId cf, absl::string_view key, int64_t delta) {
   std::string v;
   AppendI64(&v, delta);
@@ -184,6 +189,8 @@ struct Database::Impl {
   bool needs_resume = false;
   absl::Time last_resume_attempt = absl::InfinitePast();
   bool closed = false;
+  uint32_t schema_version = 0;         // options.schema_version
+  uint32_t stored_schema_version = 0;  // on disk
 
   rocksdb::ColumnFamilyHandle* cf(CfId id) const { return handles.at(static_cast<size_t>(id) + 1); }
 };
@@ -268,41 +275,30 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   auto db = std::unique_ptr<Database>(new Database(std::move(impl)));
 
   // Schema version: recorded by a new database, checked by an existing one.
+  db->impl_->schema_version = options.schema_version;
   std::string stored;
   s = db->impl_->db->Get(rocksdb::ReadOptions(), db->impl_->handles[0], kSchemaVersionKey, &stored);
   if (s.IsNotFound()) {
-    std::string v;
-    AppendU32(&v, options.schema_version);
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    if (auto st = FromRocks(db->impl_->db->Put(wo, db->impl_->handles[0], kSchemaVersionKey, v),
-                            "write schema version");
-        !st.ok()) {
-      return st;
-    }
+    if (auto st = db->MarkSchemaCurrent(); !st.ok()) return st;
   } else if (!s.ok()) {
     return FromRocks(s, "read schema version");
   } else {
     KeyReader r(stored);
     uint32_t version = 0;
     if (!r.ReadU32(&version)) return absl::DataLossError("database schema version is unreadable");
-    const bool upgradable = std::find(options.upgradable_from.begin(), options.upgradable_from.end(), version) !=
-                            options.upgradable_from.end();
-    if (version != options.schema_version && upgradable) {
-      std::string v;
-      AppendU32(&v, options.schema_version);
-      rocksdb::WriteOptions wo;
-      wo.sync = true;
-      if (auto st = FromRocks(db->impl_->db->Put(wo, db->impl_->handles[0], kSchemaVersionKey, v),
-                              "upgrade schema version");
-          !st.ok()) {
-        return st;
-      }
+    db->impl_->stored_schema_version = version;
+    auto listed = [version](const std::vector<uint32_t>& versions) {
+      return std::find(versions.begin(), versions.end(), version) != versions.end();
+    };
+    if (version == options.schema_version || listed(options.rebuildable_from)) {
+      // Current, or the owner regenerates derived data and then marks it current.
+    } else if (listed(options.upgradable_from)) {
+      if (auto st = db->MarkSchemaCurrent(); !st.ok()) return st;
       std::fprintf(stderr,
                    "{\"severity\":\"INFO\",\"component\":\"storage\",\"message\":\"schema upgraded\","
                    "\"from\":%u,\"to\":%u}\n",
                    version, options.schema_version);
-    } else if (version != options.schema_version) {
+    } else {
       return absl::FailedPreconditionError(absl::StrCat(
           "database ", options.path, " has schema version ", version, "; this binary reads version ",
           options.schema_version));
@@ -479,6 +475,21 @@ std::unique_ptr<Iterator> Database::Scan(CfId cf, absl::string_view lower, absl:
   impl->it.reset(impl_->db->NewIterator(impl->read_options, impl_->cf(cf)));
   impl->it->Seek(impl->lower);
   return std::unique_ptr<Iterator>(new Iterator(std::move(impl)));
+}
+
+uint32_t Database::stored_schema_version() const { return impl_->stored_schema_version; }
+
+absl::Status Database::MarkSchemaCurrent() {
+  std::string v;
+  AppendU32(&v, impl_->schema_version);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto st = FromRocks(impl_->db->Put(wo, impl_->handles[0], kSchemaVersionKey, v), "write schema version");
+      !st.ok()) {
+    return st;
+  }
+  impl_->stored_schema_version = impl_->schema_version;
+  return absl::OkStatus();
 }
 
 std::unique_ptr<Snapshot> Database::GetSnapshot() const {

@@ -63,6 +63,12 @@ struct DatabaseOptions {
   // stored version becomes `schema_version`, so a binary of the older version
   // refuses the database from then on instead of misreading it.
   std::vector<uint32_t> upgradable_from;
+  // Older versions this binary opens but does not upgrade by itself, because
+  // derived data (indexes) changed format: the stored version stays as it
+  // was (stored_schema_version()) until the owner has regenerated that data
+  // and calls MarkSchemaCurrent(). A crash in between leaves the old version,
+  // so the next start regenerates again.
+  std::vector<uint32_t> rebuildable_from;
   // Shared LRU block cache for all column families.
   size_t block_cache_bytes = 64 << 20;
 };
@@ -98,6 +104,8 @@ class WriteBatch {
 
   void Put(CfId cf, absl::string_view key, absl::string_view value);
   void Delete(CfId cf, absl::string_view key);
+  // Deletes every key in [begin, end) (one range tombstone).
+  void DeleteRange(CfId cf, absl::string_view begin, absl::string_view end);
   // Adds `delta` to a counter in an int64_counters column family.
   void AddInt64(CfId cf, absl::string_view key, int64_t delta);
   int Count() const;
@@ -164,6 +172,13 @@ class Database {
                                  const Snapshot* snapshot = nullptr) const;
 
   std::unique_ptr<Snapshot> GetSnapshot() const;
+
+  // The schema version the database has on disk: options.schema_version,
+  // or an older version from options.rebuildable_from until
+  // MarkSchemaCurrent() is called.
+  uint32_t stored_schema_version() const;
+  // Records options.schema_version as the stored version (synced).
+  absl::Status MarkSchemaCurrent();
 
   // Flushes the column family's memtable and compacts all its data, forcing
   // blob garbage collection: afterwards deleted values take no space.

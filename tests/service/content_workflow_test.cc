@@ -1,7 +1,10 @@
 // Publishing, revisions, filtered listing and search through the gRPC API.
 #include <gtest/gtest.h>
 
+#include "storage/content/article_search.h"
+#include "storage/content/schema.h"
 #include "storage/kv/proto_time.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/testing/content_fixture.h"
 
 namespace newsdesk::content {
@@ -241,6 +244,47 @@ TEST_F(ContentWorkflowTest, SearchPagesWithBoundTokens) {
   EXPECT_TRUE(resp.next_page_token().empty());
   req.set_query("zdrowie");
   EXPECT_EQ(stub_->SearchArticles(Context().get(), req, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// A database written before the current posting format (schema version 2):
+// opening it regenerates every index from the records, and only then is it
+// marked current.
+TEST(ContentSchemaUpgradeTest, OpeningAnOlderDatabaseRebuildsItsIndexes) {
+  testing::TempDir dir;
+  {
+    kv::DatabaseOptions v2 = ContentDatabaseOptions(dir.path());
+    v2.schema_version = 2;
+    v2.rebuildable_from.clear();
+    auto db = kv::Database::Open(v2);
+    ASSERT_TRUE(db.ok()) << db.status();
+    Article a;
+    a.set_name("articles/stara");
+    a.set_title("Wizyta w Kazachstanie");
+    a.set_body("Delegacja odwiedziła Tałdykorgan.");
+    a.set_slug("wizyta-w-kazachstanie");
+    a.set_state(Article::STATE_PUBLISHED);
+    ToProtoTime(absl::FromUnixSeconds(1525132800), a.mutable_create_time());
+    ToProtoTime(absl::FromUnixSeconds(1525132800), a.mutable_update_time());
+    ToProtoTime(absl::FromUnixSeconds(1525132800), a.mutable_publish_time());
+    kv::WriteBatch batch(**db);
+    batch.Put(kRecordsCf, "astara", a.SerializeAsString());
+    batch.Put(kIndexesCf, std::string(1, '\x11') + "stara", "an entry of the old layout");
+    ASSERT_TRUE((*db)->Write(batch).ok());
+  }
+  auto backend = ContentBackend::Open(dir.path());
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  kv::Database& db = *(*backend)->database();
+  EXPECT_EQ(db.stored_schema_version(), kContentSchemaVersion);
+  EXPECT_FALSE((*db.Get(kIndexesCf, std::string(1, '\x11') + "stara")).has_value());
+  SearchRequest req;
+  req.query = "taldykorgan";
+  auto page = SearchArticles(db, Clock::Real(), req);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->hits.size(), 1u);
+  EXPECT_EQ(page->hits[0].article.name(), "articles/stara");
+  auto by_slug = (*backend)->articles()->List(ListQuery{});
+  ASSERT_TRUE(by_slug.ok()) << by_slug.status();
+  EXPECT_EQ(by_slug->articles.size(), 1u);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "storage/content/schema.h"
 #include "storage/kv/key_codec.h"
 #include "storage/kv/proto_time.h"
+#include "storage/text/text_analysis.h"
 #include "tests/testing/temp_dir.h"
 
 namespace newsdesk::content {
@@ -361,6 +362,68 @@ TEST_F(WorkflowTest, SearchRejectsBadQueries) {
   auto st = SearchArticles(*db_, &clock_, req).status();
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("query"), absl::string_view::npos);
+}
+
+TEST_F(WorkflowTest, SearchFollowsSchedulesAndFiltersWithoutAndWithRecords) {
+  const std::string body = "Szpital w mieście Tałdykorgan podpisał umowę.";
+  MustCreate("s1", "Umowa szpitali", {"zdrowie"}, body);
+  MustCreate("s2", "Umowa szpitali", {"sport"}, body);
+  MustCreate("s3", "Umowa szpitali", {"zdrowie"}, body);
+  ASSERT_TRUE(store_->Publish("s2", "", std::nullopt).ok());
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(store_->Publish("s3", "", std::nullopt).ok());
+  ASSERT_TRUE(store_->Publish("s1", "", clock_.Now() + absl::Hours(1)).ok());
+  // Equal scores: newer publish time first.
+  EXPECT_EQ(Search("Tałdykorgan"), (std::vector<std::string>{"s3", "s2"}));
+  EXPECT_EQ(Search("Tałdykorgan", "state = SCHEDULED"), std::vector<std::string>{"s1"});
+  // The schedule comes due with no write: the posting's publish time decides.
+  clock_.Advance(absl::Hours(1) + absl::Seconds(1));
+  EXPECT_EQ(Search("Tałdykorgan"), (std::vector<std::string>{"s1", "s3", "s2"}));
+  EXPECT_TRUE(Search("Tałdykorgan", "state = SCHEDULED").empty());
+  // A filter on what the postings carry, and one that needs the records.
+  EXPECT_EQ(Search("Tałdykorgan", "publish_time > \"2018-05-01T00:30:00Z\""), std::vector<std::string>{"s1"});
+  EXPECT_EQ(Search("Tałdykorgan", "tags:\"zdrowie\""), (std::vector<std::string>{"s1", "s3"}));
+  EXPECT_EQ(Search("Tałdykorgan", "tags:\"zdrowie\" AND publish_time < \"2018-05-01T00:30:00Z\""),
+            std::vector<std::string>{"s3"});
+  // Pages of a record filter: the offset counts matching articles only.
+  auto node = query::ParseFilter("tags:\"zdrowie\"", ArticleFilterSchema());
+  ASSERT_TRUE(node.ok());
+  SearchRequest req;
+  req.query = "szpitali";
+  req.filter = &*node;
+  req.page_size = 1;
+  auto first = SearchArticles(*db_, &clock_, req);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->hits.size(), 1u);
+  EXPECT_EQ(first->hits[0].article.name(), "articles/s1");
+  EXPECT_EQ(first->hits[0].article.state(), Article::STATE_PUBLISHED);
+  EXPECT_EQ(first->next_offset, 1);
+  req.offset = first->next_offset;
+  auto second = SearchArticles(*db_, &clock_, req);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->hits.size(), 1u);
+  EXPECT_EQ(second->hits[0].article.name(), "articles/s3");
+  EXPECT_EQ(second->next_offset, 0);
+}
+
+TEST_F(WorkflowTest, SearchCountsATokenOnceWhenSeveralOfItsFormsMatch) {
+  // "szpitalem" is indexed as itself and as its stem "szpital"; the query
+  // word "szpitalem" has both as variants. One occurrence each, so both
+  // articles score the same and the newer one comes first.
+  MustCreate("one", "Nowy sprzęt", {}, "Rozmowa ze szpitalem.");
+  MustCreate("two", "Nowy sprzęt", {}, "Rozmowa ze szpitalem.");
+  ASSERT_TRUE(store_->Publish("one", "", std::nullopt).ok());
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(store_->Publish("two", "", std::nullopt).ok());
+  SearchRequest req;
+  req.query = "szpitalem";
+  auto page = SearchArticles(*db_, &clock_, req);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->hits.size(), 2u);
+  EXPECT_EQ(page->hits[0].score, page->hits[1].score);
+  EXPECT_EQ(page->hits[0].article.name(), "articles/two");
+  // BM25 of one occurrence in the body (3 tokens, as every body here), not two.
+  EXPECT_DOUBLE_EQ(page->hits[0].score, text::Bm25(1, 2, 2, 3, 3.0, text::kBodyWeight));
 }
 
 std::map<std::string, std::string> Dump(kv::Database* db, kv::CfId cf) {

@@ -460,7 +460,7 @@ TEST_F(MediaStoreTest, RebuildIndexesRestoresListingsOrderAndCounts) {
   EXPECT_EQ(listed->galleries[0].name(), "galleries/a");
 }
 
-TEST(MediaSchemaTest, UpgradesAVersion1DatabaseInPlace) {
+TEST(MediaSchemaTest, OpensAVersion1DatabaseAndMarksItCurrentOnlyWhenAsked) {
   testing::TempDir dir;
   {
     // A database as the binary before galleries wrote it.
@@ -475,21 +475,33 @@ TEST(MediaSchemaTest, UpgradesAVersion1DatabaseInPlace) {
     batch.Put(kRecordsCf, "a-old", "kept");
     ASSERT_TRUE((*db)->Write(batch).ok());
   }
-  kv::DatabaseOptions current;
-  current.path = dir.path();
-  current.column_families = ContentColumnFamilies();
-  current.schema_version = kContentSchemaVersion;
-  // Without the upgrade path the version is refused...
-  EXPECT_EQ(kv::Database::Open(current).status().code(), absl::StatusCode::kFailedPrecondition);
-  // ...with it, the database is upgraded and keeps its data.
-  current.upgradable_from.assign(std::begin(kContentUpgradableFrom), std::end(kContentUpgradableFrom));
-  {
+  kv::DatabaseOptions current = ContentDatabaseOptions(dir.path());
+  // Without a path from version 1 the database is refused...
+  kv::DatabaseOptions strict = current;
+  strict.rebuildable_from.clear();
+  EXPECT_EQ(kv::Database::Open(strict).status().code(), absl::StatusCode::kFailedPrecondition);
+  // ...with it, the database opens with its data and the new column
+  // families, and keeps version 1 until its indexes are regenerated (an
+  // interrupted upgrade starts again at the next open).
+  for (int open = 0; open < 2; ++open) {
     auto db = kv::Database::Open(current);
     ASSERT_TRUE(db.ok()) << db.status();
+    EXPECT_EQ((*db)->stored_schema_version(), 1u);
     EXPECT_EQ(**(*db)->Get(kRecordsCf, "a-old"), "kept");
     kv::WriteBatch batch(**db);
     batch.Put(kPhotoBytesCf, "chunk", std::string(100000, 'x'));
     ASSERT_TRUE((*db)->Write(batch).ok());
+  }
+  {
+    auto db = kv::Database::Open(current);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->MarkSchemaCurrent().ok());
+    EXPECT_EQ((*db)->stored_schema_version(), kContentSchemaVersion);
+  }
+  {
+    auto db = kv::Database::Open(current);
+    ASSERT_TRUE(db.ok()) << db.status();
+    EXPECT_EQ((*db)->stored_schema_version(), kContentSchemaVersion);
   }
   // The old binary now refuses it.
   kv::DatabaseOptions v1;
