@@ -202,6 +202,9 @@ class DownloadPhotoReactor final : public grpc::ServerWriteReactor<v1::DownloadP
   // gRPC delete this reactor.
   bool PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return false;
+    // A cancelled call may still see its last write succeed: without this, no
+    // further fetch would start and nothing would ever finish the call.
+    if (context_->IsCancelled()) broken_ = true;
     if (broken_) ready_.reset();
     if (!writing_ && ready_.has_value()) {
       out_ = std::move(*ready_);
@@ -209,8 +212,7 @@ class DownloadPhotoReactor final : public grpc::ServerWriteReactor<v1::DownloadP
       writing_ = true;
       StartWrite(&out_);
     }
-    if (!fetching_ && !ready_.has_value() && !failed_ && !broken_ && next_offset_ < end_ &&
-        !context_->IsCancelled()) {
+    if (!fetching_ && !ready_.has_value() && !failed_ && !broken_ && next_offset_ < end_) {
       fetching_ = true;
       const int64_t offset = next_offset_;
       backend_.work->Schedule([this, offset] { Fetch(offset); });
