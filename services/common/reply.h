@@ -1,4 +1,5 @@
-// Finishing a unary callback call with a result computed synchronously.
+// Finishing a unary callback call with a result computed on the calling
+// thread (Reply) or on a work queue (ReplyFrom).
 #pragma once
 
 #include <grpcpp/server_context.h>
@@ -6,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/status.h"
+#include "services/common/work_queue.h"
 
 namespace newsdesk {
 
@@ -19,6 +21,28 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, absl::Stat
   } else {
     reactor->Finish(ToGrpcStatus(result.status()));
   }
+  return reactor;
+}
+
+// Computes the result on `work` and finishes the call from there, for
+// handlers that wait on storage (synced writes, scans, search). `compute`
+// runs while the call is alive: the request, response and context it
+// captures stay valid until the reactor finishes. Without a work queue
+// (nullptr) it runs on the calling thread.
+template <typename Response, typename Compute>
+grpc::ServerUnaryReactor* ReplyFrom(WorkQueue* work, grpc::CallbackServerContext* context, Response* response,
+                                    Compute compute) {
+  if (work == nullptr) return Reply(context, compute(), response);
+  auto* reactor = context->DefaultReactor();
+  work->Schedule([reactor, response, compute = std::move(compute)]() mutable {
+    absl::StatusOr<Response> result = compute();
+    if (result.ok()) {
+      *response = *std::move(result);
+      reactor->Finish(grpc::Status::OK);
+    } else {
+      reactor->Finish(ToGrpcStatus(result.status()));
+    }
+  });
   return reactor;
 }
 

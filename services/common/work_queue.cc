@@ -1,8 +1,8 @@
-#include "services/content/work_queue.h"
+#include "services/common/work_queue.h"
 
 #include <algorithm>
 
-namespace newsdesk::content {
+namespace newsdesk {
 
 WorkQueue::WorkQueue(int threads) {
   for (int i = 0; i < std::max(threads, 1); ++i) threads_.emplace_back([this] { Run(); });
@@ -37,4 +37,4 @@ void WorkQueue::Run() {
   }
 }
 
-}  // namespace newsdesk::content
+}  // namespace newsdesk

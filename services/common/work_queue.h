@@ -9,12 +9,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 
-namespace newsdesk::content {
+namespace newsdesk {
 
-// Runs tasks in FIFO order on `threads` threads. The streaming photo RPCs
-// hand it their decoding, image processing and synced RocksDB writes, which
-// take tens to hundreds of milliseconds: a gRPC callback (reaction) must not
-// block, or every other call served by that thread waits. Thread-safe.
+// Runs tasks in FIFO order on `threads` threads. Handlers hand it work that
+// blocks: synced RocksDB writes (many at once, so RocksDB commits them as one
+// group), scans, searches, photo decoding. A gRPC callback (reaction) must
+// not block, or every other call served by that thread waits. Thread-safe.
 class WorkQueue {
  public:
   explicit WorkQueue(int threads);
@@ -35,4 +35,4 @@ class WorkQueue {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace newsdesk::content
+}  // namespace newsdesk

@@ -77,8 +77,9 @@ query::Node PublishedOnly(query::Node filter) {
 
 }  // namespace
 
-ContentService::ContentService(ArticleStore* articles, PageTokenCodec page_tokens, MediaBackend media)
-    : articles_(articles), page_tokens_(std::move(page_tokens)), media_(media) {}
+ContentService::ContentService(ArticleStore* articles, PageTokenCodec page_tokens, MediaBackend media,
+                               WorkQueue* storage_work)
+    : articles_(articles), page_tokens_(std::move(page_tokens)), media_(media), storage_work_(storage_work) {}
 
 absl::StatusOr<v1::Article> ContentService::CreateArticle(const v1::CreateArticleRequest& request) {
   if (!request.has_article()) return absl::InvalidArgumentError("article: required");
@@ -269,37 +270,38 @@ absl::StatusOr<v1::SearchArticlesResponse> ContentService::SearchArticles(
 grpc::ServerUnaryReactor* ContentService::PublishArticle(grpc::CallbackServerContext* context,
                                                          const v1::PublishArticleRequest* request,
                                                          v1::Article* response) {
-  return Reply(context, PublishArticle(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return PublishArticle(*request); });
 }
 
 grpc::ServerUnaryReactor* ContentService::UnpublishArticle(grpc::CallbackServerContext* context,
                                                            const v1::UnpublishArticleRequest* request,
                                                            v1::Article* response) {
-  return Reply(context, UnpublishArticle(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return UnpublishArticle(*request); });
 }
 
 grpc::ServerUnaryReactor* ContentService::ListArticleRevisions(grpc::CallbackServerContext* context,
                                                                const v1::ListArticleRevisionsRequest* request,
                                                                v1::ListArticleRevisionsResponse* response) {
-  return Reply(context, ListArticleRevisions(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return ListArticleRevisions(*request); });
 }
 
 grpc::ServerUnaryReactor* ContentService::RollbackArticle(grpc::CallbackServerContext* context,
                                                           const v1::RollbackArticleRequest* request,
                                                           v1::Article* response) {
-  return Reply(context, RollbackArticle(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return RollbackArticle(*request); });
 }
 
 grpc::ServerUnaryReactor* ContentService::SearchArticles(grpc::CallbackServerContext* context,
                                                          const v1::SearchArticlesRequest* request,
                                                          v1::SearchArticlesResponse* response) {
-  return Reply(context, SearchArticles(CallerOf(*context), *request), response);
+  return ReplyFrom(storage_work_, context, response,
+                   [this, context, request] { return SearchArticles(CallerOf(*context), *request); });
 }
 
 grpc::ServerUnaryReactor* ContentService::CreateArticle(grpc::CallbackServerContext* context,
                                                         const v1::CreateArticleRequest* request,
                                                         v1::Article* response) {
-  return Reply(context, CreateArticle(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return CreateArticle(*request); });
 }
 
 grpc::ServerUnaryReactor* ContentService::GetArticle(grpc::CallbackServerContext* context,
@@ -310,25 +312,26 @@ grpc::ServerUnaryReactor* ContentService::GetArticle(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* ContentService::ListArticles(grpc::CallbackServerContext* context,
                                                        const v1::ListArticlesRequest* request,
                                                        v1::ListArticlesResponse* response) {
-  return Reply(context, ListArticles(CallerOf(*context), *request), response);
+  return ReplyFrom(storage_work_, context, response,
+                   [this, context, request] { return ListArticles(CallerOf(*context), *request); });
 }
 
 grpc::ServerUnaryReactor* ContentService::UpdateArticle(grpc::CallbackServerContext* context,
                                                         const v1::UpdateArticleRequest* request,
                                                         v1::Article* response) {
-  return Reply(context, UpdateArticle(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return UpdateArticle(*request); });
 }
 
 grpc::ServerUnaryReactor* ContentService::DeleteArticle(grpc::CallbackServerContext* context,
                                                         const v1::DeleteArticleRequest* request,
                                                         v1::Article* response) {
-  return Reply(context, DeleteArticle(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return DeleteArticle(*request); });
 }
 
 grpc::ServerUnaryReactor* ContentService::UndeleteArticle(grpc::CallbackServerContext* context,
                                                           const v1::UndeleteArticleRequest* request,
                                                           v1::Article* response) {
-  return Reply(context, UndeleteArticle(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return UndeleteArticle(*request); });
 }
 
 absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::string& db_path, Clock* clock) {
@@ -338,7 +341,15 @@ absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::
 absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::string& db_path, Clock* clock,
                                                                      const ContentBackendOptions& backend_options) {
   if (auto st = media::InitMedia(); !st.ok()) return st;
-  auto db = kv::Database::Open(ContentDatabaseOptions(db_path));
+  if (backend_options.storage_workers < 1 || backend_options.media_workers < 1) {
+    return absl::InvalidArgumentError("--storage_workers and --media_workers must be at least 1");
+  }
+  if (backend_options.block_cache_bytes < (size_t{1} << 20)) {
+    return absl::InvalidArgumentError("--block_cache_mb must be at least 1");
+  }
+  kv::DatabaseOptions db_options = ContentDatabaseOptions(db_path);
+  db_options.block_cache_bytes = backend_options.block_cache_bytes;
+  auto db = kv::Database::Open(db_options);
   if (!db.ok()) return db.status();
   auto secret = (*db)->GetOrCreateSecret("page_token");
   if (!secret.ok()) return secret.status();
@@ -359,12 +370,14 @@ absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::
     if (auto st = backend->db_->MarkSchemaCurrent(); !st.ok()) return st;
   }
   backend->work_ = std::make_unique<WorkQueue>(backend_options.media_workers);
+  backend->storage_work_ = std::make_unique<WorkQueue>(backend_options.storage_workers);
   MediaBackend media{.galleries = backend->galleries_.get(),
                      .photos = backend->photos_.get(),
                      .work = backend->work_.get(),
                      .options = backend_options.media};
   backend->service_ =
-      std::make_unique<ContentService>(backend->articles_.get(), PageTokenCodec(*std::move(secret)), media);
+      std::make_unique<ContentService>(backend->articles_.get(), PageTokenCodec(*std::move(secret)), media,
+                                       backend->storage_work_.get());
   return backend;
 }
 

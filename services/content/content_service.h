@@ -13,7 +13,7 @@
 #include "services/common/auth.h"
 #include "services/common/page_token.h"
 #include "services/content/photo_streams.h"
-#include "services/content/work_queue.h"
+#include "services/common/work_queue.h"
 #include "storage/content/article_store.h"
 #include "storage/content/gallery_store.h"
 #include "storage/content/photo_store.h"
@@ -26,8 +26,11 @@ namespace newsdesk::content {
 class ContentService final : public v1::ContentService::CallbackService {
  public:
   // Without `media` (no stores), the gallery and photo RPCs answer
-  // UNIMPLEMENTED and Article.gallery is not checked.
-  ContentService(ArticleStore* articles, PageTokenCodec page_tokens, MediaBackend media = {});
+  // UNIMPLEMENTED and Article.gallery is not checked. `storage_work` runs
+  // the article RPCs that write, list or search (nullptr: gRPC's threads);
+  // GetArticle, a point read, answers on the calling thread.
+  ContentService(ArticleStore* articles, PageTokenCodec page_tokens, MediaBackend media = {},
+                 WorkQueue* storage_work = nullptr);
 
   // Each method below returns the response or a status whose message names
   // the offending field or resource; the gRPC handlers only wrap them. Reads
@@ -128,6 +131,7 @@ class ContentService final : public v1::ContentService::CallbackService {
   ArticleStore* articles_;
   PageTokenCodec page_tokens_;
   MediaBackend media_;
+  WorkQueue* storage_work_;
   bool force_scan_ = false;
 };
 
@@ -138,6 +142,12 @@ struct ContentBackendOptions {
   // Threads for photo decoding, processing and the streaming RPCs' storage
   // work (--media_workers).
   int media_workers = 2;
+  // Threads for the article RPCs that write, list or search
+  // (--storage_workers). Synced writes mostly wait for the disk: many in
+  // flight at once let RocksDB commit them as one group.
+  int storage_workers = 32;
+  // The RocksDB block cache shared by every column family (--block_cache_mb).
+  size_t block_cache_bytes = size_t{64} << 20;
 };
 
 // Everything the content server owns: the database, the stores and the
@@ -159,13 +169,14 @@ class ContentBackend {
 
  private:
   ContentBackend() = default;
-  // Destroyed in reverse order: the service, then the work queue (which runs
-  // its last tasks against the stores), the stores, the database.
+  // Destroyed in reverse order: the service, then the work queues (which run
+  // their last tasks against the stores), the stores, the database.
   std::unique_ptr<kv::Database> db_;
   std::unique_ptr<ArticleStore> articles_;
   std::unique_ptr<GalleryStore> galleries_;
   std::unique_ptr<PhotoStore> photos_;
   std::unique_ptr<WorkQueue> work_;
+  std::unique_ptr<WorkQueue> storage_work_;
   std::unique_ptr<ContentService> service_;
 };
 

@@ -21,6 +21,12 @@ ABSL_FLAG(bool, keep_photo_private_metadata, false,
 ABSL_FLAG(int32_t, media_workers, 2,
           "Threads that decode, process and store uploaded photos and read downloads");
 
+ABSL_FLAG(int32_t, storage_workers, 32,
+          "Threads that run the article RPCs which write, list or search; synced writes in flight together are "
+          "committed as one group");
+ABSL_FLAG(int32_t, block_cache_mb, 64,
+          "Size of the RocksDB block cache (data, index and filter blocks of every column family), in MiB");
+
 int main(int argc, char** argv) {
   newsdesk::InitServerProgram(argc, argv, "newsdesk content service (articles, galleries, photos) over gRPC");
   newsdesk::content::ContentBackendOptions backend;
@@ -28,6 +34,8 @@ int main(int argc, char** argv) {
   backend.media.processing.max_pixels = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_photo_pixels));
   backend.media.processing.strip_private_metadata = !absl::GetFlag(FLAGS_keep_photo_private_metadata);
   backend.media_workers = absl::GetFlag(FLAGS_media_workers);
+  backend.storage_workers = absl::GetFlag(FLAGS_storage_workers);
+  backend.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
   return newsdesk::content::RunContentServer(newsdesk::ServerOptionsFromFlags(absl::GetFlag(FLAGS_listen)),
                                              {.db_path = absl::GetFlag(FLAGS_db_path),
                                               .rebuild_indexes = absl::GetFlag(FLAGS_rebuild_indexes),

@@ -21,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "newsdesk/content/v1/content_service.grpc.pb.h"
-#include "services/content/work_queue.h"
+#include "services/common/work_queue.h"
 #include "storage/content/gallery_store.h"
 #include "storage/content/photo_store.h"
 #include "storage/media/chunked_bytes.h"

@@ -738,7 +738,12 @@ absl::Status ArticleStore::RebuildIndexes() {
     }
   }
   if (auto st = it->status(); !st.ok()) return st;
-  return in_batch == 0 ? absl::OkStatus() : db_->Write(*batch);
+  if (in_batch > 0) {
+    if (auto st = db_->Write(*batch); !st.ok()) return st;
+  }
+  // Drop the old entries and the range deletion now rather than in later
+  // background compactions that would compete with serving.
+  return db_->CompactAll(kIndexesCf);
 }
 
 }  // namespace newsdesk::content
