@@ -7,8 +7,8 @@ namespace newsdesk::content {
 std::vector<kv::ColumnFamilySpec> ContentColumnFamilies() {
   // Order matches the CfId constants in schema.h.
   return {
-      {.name = "records"},
-      {.name = "indexes"},
+      {.name = "records", .hot = true},
+      {.name = "indexes", .hot = true},
       {.name = "request_ids", .expiring_values = true},
       {.name = "revisions"},
       {.name = "counters", .int64_counters = true},

@@ -248,6 +248,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_base);
   for (const auto& spec : options.column_families) {
     rocksdb::ColumnFamilyOptions cf_options = cf_base;
+    if (spec.hot) cf_options.bottommost_compression = rocksdb::kLZ4Compression;
     if (spec.expiring_values) cf_options.compaction_filter = SharedExpiryFilter();
     if (spec.int64_counters) cf_options.merge_operator = std::make_shared<Int64AddOperator>();
     if (spec.write_buffer_bytes > 0) cf_options.write_buffer_size = spec.write_buffer_bytes;

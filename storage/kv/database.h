@@ -24,6 +24,10 @@ using CfId = int;
 
 struct ColumnFamilySpec {
   std::string name;
+  // Data read on every request (records, indexes) keeps LZ4 in the last
+  // level too: it decompresses several times faster than ZSTD, which the
+  // other column families use there to save space.
+  bool hot = false;
   // Values start with an 8-byte big-endian expiry time (Unix microseconds, see
   // EncodeExpiring). Expired entries are dropped by a compaction filter; readers
   // must still check the expiry with DecodeExpiring.
