@@ -13,13 +13,18 @@
 //     the same sizes and chunking;
 // and the content-server's peak RSS during one more 10 MiB upload (VmHWM,
 // reset through /proc/PID/clear_refs just before it; needs Linux and the
-// right to write there). Prints markdown.
+// right to write there). The content-server runs with a token file holding
+// one editor token, which every content call carries (uploads and galleries
+// need an editor; the echo calls carry none). Prints markdown; with --kv also appends key=value
+// results (photo_small_*, photo_large_*, photo_rss_*) for bench/report.py.
 //
-//   bench-photos [--small_iterations=20] [--large_iterations=5]
+//   bench-photos [--small_iterations=20] [--large_iterations=5] [--kv=FILE]
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <openssl/sha.h>
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -60,6 +65,7 @@ ABSL_FLAG(int32_t, small_iterations, 20, "Uploads and downloads of the small pho
 ABSL_FLAG(int32_t, large_iterations, 5, "Uploads and downloads of the large photo");
 ABSL_FLAG(int64_t, small_bytes, int64_t{1} << 20, "Size of the small photo");
 ABSL_FLAG(int64_t, large_bytes, int64_t{10} << 20, "Size of the large photo");
+ABSL_FLAG(std::string, kv, "", "Append key=value results to this file (bench/run.sh)");
 ABSL_FLAG(bool, serve_echo, false, "Internal: serve the echo baseline, print its address, run until stdin closes");
 
 namespace v1 = newsdesk::content::v1;
@@ -68,6 +74,17 @@ namespace echo = newsdesk::bench::media;
 namespace {
 
 constexpr size_t kChunk = size_t{1} << 20;
+
+// The editor token of the content calls, and the token file line for it.
+constexpr char kEditorToken[] = "bench-photos-editor-token";
+
+std::string TokenFileLine() {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(kEditorToken), sizeof kEditorToken - 1, digest);
+  std::string hex;
+  for (unsigned char b : digest) absl::StrAppendFormat(&hex, "%02x", b);
+  return absl::StrCat("sha256:", hex, " editor bench-photos\n");
+}
 
 // ---------------------------------------------------------------- echo server
 
@@ -167,16 +184,18 @@ void Stop(Child& child) {
   child.pid = -1;
 }
 
-// content-server with its log in `log_path`; returns its address.
+// content-server with its log in `log_path` and the editor token in
+// `tokens_path`; returns its address.
 std::optional<std::string> StartContentServer(const std::string& binary, const std::string& db,
-                                              const std::string& log_path, Child* child) {
+                                              const std::string& tokens_path, const std::string& log_path,
+                                              Child* child) {
   child->pid = fork();
   if (child->pid == 0) {
     const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
     execl(binary.c_str(), binary.c_str(), "--listen=127.0.0.1:0", ("--db_path=" + db).c_str(),
-          "--shutdown_grace=2s", static_cast<char*>(nullptr));
+          ("--auth_tokens_file=" + tokens_path).c_str(), "--shutdown_grace=2s", static_cast<char*>(nullptr));
     _exit(127);
   }
   for (int i = 0; i < 600; ++i) {
@@ -279,9 +298,11 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-std::unique_ptr<grpc::ClientContext> Context() {
+// A call context with a deadline; content calls carry the editor token.
+std::unique_ptr<grpc::ClientContext> Context(bool content_call) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  if (content_call) ctx->AddMetadata("authorization", absl::StrCat("Bearer ", kEditorToken));
   return ctx;
 }
 
@@ -295,7 +316,7 @@ void Check(const grpc::Status& st, const char* what) {
 double Upload(v1::ContentService::Stub& stub, const std::string& id, const std::string& bytes) {
   const auto start = std::chrono::steady_clock::now();
   v1::Photo photo;
-  auto ctx = Context();
+  auto ctx = Context(true);
   auto writer = stub.UploadPhoto(ctx.get(), &photo);
   v1::UploadPhotoRequest m;
   m.mutable_metadata()->set_parent("galleries/bench");
@@ -316,7 +337,7 @@ double Download(v1::ContentService::Stub& stub, const std::string& id, size_t ex
   const auto start = std::chrono::steady_clock::now();
   v1::DownloadPhotoRequest req;
   req.set_name("galleries/bench/photos/" + id);
-  auto ctx = Context();
+  auto ctx = Context(true);
   auto reader = stub.DownloadPhoto(ctx.get(), req);
   v1::DownloadPhotoResponse msg;
   size_t got = 0;
@@ -332,7 +353,7 @@ double Download(v1::ContentService::Stub& stub, const std::string& id, size_t ex
 double EchoSink(echo::ByteEcho::Stub& stub, const std::string& bytes) {
   const auto start = std::chrono::steady_clock::now();
   echo::SinkResponse response;
-  auto ctx = Context();
+  auto ctx = Context(false);
   auto writer = stub.Sink(ctx.get(), &response);
   bool open = true;
   for (size_t at = 0; open && at < bytes.size(); at += kChunk) {
@@ -350,7 +371,7 @@ double EchoSource(echo::ByteEcho::Stub& stub, size_t size) {
   echo::SourceRequest req;
   req.set_bytes(static_cast<int64_t>(size));
   req.set_chunk_bytes(static_cast<int32_t>(kChunk));
-  auto ctx = Context();
+  auto ctx = Context(false);
   auto reader = stub.Source(ctx.get(), req);
   echo::EchoChunk msg;
   size_t got = 0;
@@ -375,7 +396,7 @@ void CreateBenchGallery(v1::ContentService::Stub& stub) {
   create.set_gallery_id("bench");
   create.mutable_gallery()->set_title("benchmark");
   v1::Gallery gallery;
-  Check(stub.CreateGallery(Context().get(), create, &gallery), "CreateGallery");
+  Check(stub.CreateGallery(Context(true).get(), create, &gallery), "CreateGallery");
 }
 
 // The timings content-server logs for each stored photo.
@@ -412,6 +433,13 @@ std::vector<StoredLog> ReadStoredLogs(const std::string& path) {
 
 double MBps(size_t bytes, double seconds) { return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e6 : 0; }
 
+// "1 MiB", "10 MiB", "256 KiB", "1000 bytes".
+std::string SizeLabel(int64_t bytes) {
+  if (bytes >= (int64_t{1} << 20) && bytes % (int64_t{1} << 20) == 0) return absl::StrCat(bytes >> 20, " MiB");
+  if (bytes >= 1024 && bytes % 1024 == 0) return absl::StrCat(bytes >> 10, " KiB");
+  return absl::StrCat(bytes, " bytes");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -421,6 +449,11 @@ int main(int argc, char** argv) {
   const auto dir = std::filesystem::temp_directory_path() / absl::StrCat("newsdesk-bench-photos-", getpid());
   std::filesystem::create_directories(dir);
   const std::string binary = absl::GetFlag(FLAGS_content_server);
+  const std::string tokens = (dir / "tokens").string();
+  {
+    std::ofstream out(tokens);
+    out << TokenFileLine();
+  }
 
   // Peak RSS first, on a server of its own: after start-up and one small
   // upload (libvips, gRPC and RocksDB initialised), around one large upload.
@@ -429,7 +462,7 @@ int main(int argc, char** argv) {
   {
     Child fresh;
     const auto fresh_address =
-        StartContentServer(binary, (dir / "rss-db").string(), (dir / "rss-server.log").string(), &fresh);
+        StartContentServer(binary, (dir / "rss-db").string(), tokens, (dir / "rss-server.log").string(), &fresh);
     if (!fresh_address.has_value()) {
       std::fprintf(stderr, "could not start content-server (log: %s)\n", (dir / "rss-server.log").c_str());
       Stop(fresh);
@@ -449,7 +482,7 @@ int main(int argc, char** argv) {
 
   Child content, echo_child;
   const auto address =
-      StartContentServer(binary, (dir / "db").string(), (dir / "server.log").string(), &content);
+      StartContentServer(binary, (dir / "db").string(), tokens, (dir / "server.log").string(), &content);
   const auto echo_address = StartEcho(&echo_child);
   if (!address.has_value() || !echo_address.has_value()) {
     std::fprintf(stderr, "could not start the servers (log: %s)\n", (dir / "server.log").c_str());
@@ -463,6 +496,7 @@ int main(int argc, char** argv) {
   CreateBenchGallery(*stub);
 
   struct Row {
+    std::string key;  // "small" or "large" (--kv)
     std::string label;
     size_t bytes;
     int iterations;
@@ -470,10 +504,10 @@ int main(int argc, char** argv) {
   };
   std::vector<Row> rows;
   int next_id = 0;
-  for (auto [label, size, iterations] :
-       {std::tuple<const char*, int64_t, int>{"1 MiB", absl::GetFlag(FLAGS_small_bytes),
+  for (auto [key, size, iterations] :
+       {std::tuple<const char*, int64_t, int>{"small", absl::GetFlag(FLAGS_small_bytes),
                                               absl::GetFlag(FLAGS_small_iterations)},
-        {"10 MiB", absl::GetFlag(FLAGS_large_bytes), absl::GetFlag(FLAGS_large_iterations)}}) {
+        {"large", absl::GetFlag(FLAGS_large_bytes), absl::GetFlag(FLAGS_large_iterations)}}) {
     const std::string jpeg = MakeJpeg(size);
     std::vector<double> up, down, sink, source;
     std::vector<std::string> ids;
@@ -492,7 +526,8 @@ int main(int argc, char** argv) {
       down.push_back(Download(*stub, ids[static_cast<size_t>(i)], jpeg.size()));
       source.push_back(EchoSource(*echo_stub, jpeg.size()));
     }
-    rows.push_back({label, jpeg.size(), iterations, Median(up), Median(down), Median(sink), Median(source)});
+    rows.push_back({key, SizeLabel(size), jpeg.size(), iterations, Median(up), Median(down), Median(sink),
+                    Median(source)});
   }
 
   Stop(content);
@@ -531,6 +566,25 @@ int main(int argc, char** argv) {
               (rss.peak_kib - rss.before_kib) / 1024.0,
               (rss.peak_kib - rss.before_kib) * 1024.0 / static_cast<double>(large.size()),
               rss.reset ? "" : " [VmHWM could not be reset: peak since start]");
+  if (!absl::GetFlag(FLAGS_kv).empty()) {
+    std::ofstream out(absl::GetFlag(FLAGS_kv), std::ios::app);
+    for (const Row& r : rows) {
+      const std::string p = "photo_" + r.key + "_";
+      const double u = MBps(r.bytes, r.upload), su = MBps(r.bytes, r.sink);
+      const double d = MBps(r.bytes, r.download), sd = MBps(r.bytes, r.source);
+      out << p << "bytes=" << r.bytes << "\n"
+          << p << "runs=" << r.iterations << "\n"
+          << p << "upload_mbps=" << u << "\n"
+          << p << "echo_upload_mbps=" << su << "\n"
+          << p << "upload_ratio=" << (su > 0 ? u / su : 0) << "\n"
+          << p << "download_mbps=" << d << "\n"
+          << p << "echo_download_mbps=" << sd << "\n"
+          << p << "download_ratio=" << (sd > 0 ? d / sd : 0) << "\n"
+          << p << "download_ms=" << r.download * 1e3 << "\n";
+    }
+    out << "photo_rss_before_kib=" << rss.before_kib << "\n"
+        << "photo_rss_peak_kib=" << rss.peak_kib << "\n";
+  }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   return 0;
