@@ -16,11 +16,16 @@
 //
 // Methods: get (random article), list (first page of 50), list_deep (page of
 // 50 at --deep items, reached by page tokens first), search (one random
-// word), create (a new draft per call; unique titles).
+// word), create (a new draft per call; unique titles), create_event
+// (EventsService.CreateEvent citing --event_sources random corpus articles,
+// one by default, which the events server checks with the content service
+// before its synced write; needs an events-server as --target and a build
+// with the events service).
 // --wait_serving=S only polls grpc.health.v1.Health/Check until SERVING (at
 // most S seconds) and exits 0, or 1 on timeout.
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -38,9 +43,12 @@
 #include "bench/stats.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "newsdesk/content/v1/content_service.grpc.pb.h"
+#ifdef NEWSDESK_BENCH_EVENTS
+#include "newsdesk/events/v1/events_service.grpc.pb.h"
+#endif
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address (127.0.0.1 only in the suite)");
-ABSL_FLAG(std::string, method, "get", "get | list | list_deep | search | create");
+ABSL_FLAG(std::string, method, "get", "get | list | list_deep | search | create | create_event");
 ABSL_FLAG(int, connections, 1, "Channels, each on its own TCP connection");
 ABSL_FLAG(int, streams, 1, "Calls in flight per connection (closed loop)");
 ABSL_FLAG(double, seconds, 5, "Measured duration");
@@ -54,10 +62,14 @@ ABSL_FLAG(std::string, label, "", "Prefix of the key=value results");
 ABSL_FLAG(std::string, kv, "", "Append key=value results to this file");
 ABSL_FLAG(double, deadline_seconds, 10, "Per-call deadline");
 ABSL_FLAG(std::string, token, "", "Bearer token sent with every call (creates need an editor's)");
+ABSL_FLAG(int, event_sources, 1, "create_event: source articles each event cites (0 skips the content check)");
 ABSL_FLAG(double, wait_serving, 0, "Only wait (at most this many seconds) for health SERVING, then exit");
 
 namespace v1 = newsdesk::content::v1;
 namespace nb = newsdesk::bench;
+#ifdef NEWSDESK_BENCH_EVENTS
+namespace ev1 = newsdesk::events::v1;
+#endif
 
 namespace {
 
@@ -83,12 +95,58 @@ struct Requests {
   std::vector<v1::CreateArticleRequest> creates;
   std::vector<v1::SearchArticlesRequest> searches;
   v1::ListArticlesRequest list;
+#ifdef NEWSDESK_BENCH_EVENTS
+  std::vector<ev1::CreateEventRequest> events;
+#endif
   uint64_t run_id = 0;
 };
 
+// The stubs of the --connections channels (the events stubs only for
+// create_event).
+struct Stubs {
+  std::vector<std::unique_ptr<v1::ContentService::Stub>> content;
+#ifdef NEWSDESK_BENCH_EVENTS
+  std::vector<std::unique_ptr<ev1::EventsService::Stub>> events;
+#endif
+};
+
+#ifdef NEWSDESK_BENCH_EVENTS
+// A planned event made from corpus article `i`, citing it and the
+// `sources - 1` articles after it (none when `sources` is 0): the title and
+// lead become the event's, its first author the organiser, a day in 2027
+// the schedule. The content service checks the cited articles on every call.
+ev1::CreateEventRequest MakeEvent(const nb::Corpus& corpus, uint64_t count, uint64_t i, int sources) {
+  const nb::Article article = corpus.Make(i);
+  ev1::CreateEventRequest r;
+  ev1::Event* e = r.mutable_event();
+  static constexpr ev1::Event::Kind kKinds[] = {ev1::Event::KIND_CONFERENCE, ev1::Event::KIND_MEETING,
+                                                ev1::Event::KIND_FAIR, ev1::Event::KIND_VISIT};
+  e->set_title(absl::StrCat("Spotkanie: ", article.title()));
+  e->set_description(article.lead());
+  e->set_kind(kKinds[i % 4]);
+  ev1::Schedule* schedule = e->mutable_schedule();
+  schedule->set_precision(ev1::Schedule::PRECISION_DAY);
+  schedule->mutable_start_date()->set_year(2027);
+  schedule->mutable_start_date()->set_month(static_cast<int32_t>(1 + i % 12));
+  schedule->mutable_start_date()->set_day(static_cast<int32_t>(1 + i % 28));
+  schedule->set_time_zone("Europe/Warsaw");
+  ev1::Organizer* organizer = e->add_organizers();
+  organizer->set_display_name(article.authors().empty() ? "Redakcja" : article.authors(0));
+  organizer->set_role(ev1::Organizer::ROLE_HOST);
+  organizer->set_region_code("PL");
+  e->mutable_location()->set_region_code("PL");
+  for (int k = 0; k < sources; ++k) {
+    e->add_source_articles(absl::StrCat("articles/", nb::Corpus::IdOf((i + static_cast<uint64_t>(k)) % count)));
+  }
+  e->set_language("pl");
+  for (const std::string& tag : article.tags()) e->add_tags(tag);
+  return r;
+}
+#endif
+
 class Client {
  public:
-  Client(const std::vector<std::unique_ptr<v1::ContentService::Stub>>& stubs, const Requests& requests, Result* result)
+  Client(const Stubs& stubs, const Requests& requests, Result* result)
       : stubs_(stubs), requests_(requests), result_(result) {}
 
   // Issues call number `n` on connection `conn`; `done(ok_to_continue)` runs
@@ -102,9 +160,17 @@ class Client {
     call->context.set_deadline(std::chrono::system_clock::now() +
                                std::chrono::milliseconds(static_cast<int64_t>(
                                    absl::GetFlag(FLAGS_deadline_seconds) * 1000)));
-    auto* async = stubs_[conn]->async();
     const std::string& m = requests_.method;
     auto finish = [this, call](grpc::Status status) { Finish(call, std::move(status)); };
+#ifdef NEWSDESK_BENCH_EVENTS
+    if (m == "create_event") {
+      AddToken(&call->context);
+      stubs_.events[conn]->async()->CreateEvent(&call->context, &requests_.events[n % requests_.events.size()],
+                                                &call->event, finish);
+      return;
+    }
+#endif
+    auto* async = stubs_.content[conn]->async();
     if (m == "get") {
       AddToken(&call->context);
       async->GetArticle(&call->context, &requests_.gets[n % requests_.gets.size()], &call->article, finish);
@@ -133,6 +199,9 @@ class Client {
     v1::Article article;
     v1::ListArticlesResponse list;
     v1::SearchArticlesResponse search;
+#ifdef NEWSDESK_BENCH_EVENTS
+    ev1::Event event;
+#endif
     nb::SteadyClock::time_point start;
     bool measured = false;
     std::function<void()> next;
@@ -141,8 +210,11 @@ class Client {
   void Finish(Call* call, grpc::Status status) {
     const double us = nb::MicrosSince(call->start);
     if (call->measured) {
-      const int64_t bytes = static_cast<int64_t>(call->article.ByteSizeLong() + call->list.ByteSizeLong() +
-                                                 call->search.ByteSizeLong());
+      int64_t bytes = static_cast<int64_t>(call->article.ByteSizeLong() + call->list.ByteSizeLong() +
+                                           call->search.ByteSizeLong());
+#ifdef NEWSDESK_BENCH_EVENTS
+      bytes += static_cast<int64_t>(call->event.ByteSizeLong());
+#endif
       std::lock_guard<std::mutex> lock(result_->mu);
       result_->latency.Add(us);
       ++result_->codes[status.error_code()];
@@ -156,7 +228,7 @@ class Client {
     if (next) next();
   }
 
-  const std::vector<std::unique_ptr<v1::ContentService::Stub>>& stubs_;
+  const Stubs& stubs_;
   const Requests& requests_;
   Result* result_;
 };
@@ -204,8 +276,14 @@ int main(int argc, char** argv) {
   const int connections = std::max(1, absl::GetFlag(FLAGS_connections));
   const int streams = std::max(1, absl::GetFlag(FLAGS_streams));
   const uint64_t count = std::max<uint64_t>(1, absl::GetFlag(FLAGS_count));
-  std::vector<std::unique_ptr<v1::ContentService::Stub>> stubs;
-  for (int c = 0; c < connections; ++c) stubs.push_back(v1::ContentService::NewStub(NewChannel(target, c)));
+  Stubs stubs;
+  for (int c = 0; c < connections; ++c) {
+    auto channel = NewChannel(target, c);
+    stubs.content.push_back(v1::ContentService::NewStub(channel));
+#ifdef NEWSDESK_BENCH_EVENTS
+    stubs.events.push_back(ev1::EventsService::NewStub(channel));
+#endif
+  }
 
   Requests requests;
   requests.method = absl::GetFlag(FLAGS_method);
@@ -237,7 +315,7 @@ int main(int argc, char** argv) {
       req.set_page_size(static_cast<int>(std::min<uint64_t>(1000, deep - at)));
       req.set_page_token(token);
       v1::ListArticlesResponse resp;
-      auto st = stubs[0]->ListArticles(&context, req, &resp);
+      auto st = stubs.content[0]->ListArticles(&context, req, &resp);
       if (!st.ok() || resp.next_page_token().empty()) {
         std::fprintf(stderr, "list_deep: paging stopped at %llu: %s\n", static_cast<unsigned long long>(at),
                      st.error_message().c_str());
@@ -262,6 +340,14 @@ int main(int argc, char** argv) {
       *r.mutable_article() = corpus.Make(count + static_cast<uint64_t>(i));
       requests.creates.push_back(std::move(r));
     }
+  } else if (m == "create_event") {
+#ifdef NEWSDESK_BENCH_EVENTS
+    const int sources = std::clamp(absl::GetFlag(FLAGS_event_sources), 0, 20);
+    for (int i = 0; i < 2000; ++i) requests.events.push_back(MakeEvent(corpus, count, rand() % count, sources));
+#else
+    std::fprintf(stderr, "--method=create_event: this build has no events service (NEWSDESK_EVENTS=OFF)\n");
+    return 2;
+#endif
   } else {
     std::fprintf(stderr, "unknown --method=%s\n", m.c_str());
     return 2;
