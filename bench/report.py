@@ -94,6 +94,9 @@ def charts(kv, run, dest, count):
         ("content_list_deep", "List deep 16×32"),
         ("content_create_1", "Create 1×1"),
         ("content_create_32", "Create 32×1"),
+        ("events_get_1", "Get 1×1"),
+        ("events_create_1", "CreateEvent 1×1"),
+        ("events_create_nosource_1", "CreateEvent, no article 1×1"),
     ]
     scenarios = [(k, l) for k, l in scenarios if num(kv, f"{k}_p50_us") is not None]
     if scenarios:
@@ -184,6 +187,37 @@ def main():
     rss_idle = num(kv, "startup_content_rss_idle_kib")
     rss_load = num(kv, "content_rss_hwm_kib")
     startup = num(kv, "startup_content_startup_max_us")
+    cache_mb = num(kv, "content_block_cache_mb")
+    cache_note = "block cache 64 MiB (the default)" if cache_mb is None else \
+        f"block cache {cache_mb:.0f} MiB (`--block_cache_mb={cache_mb:.0f}`)"
+
+    # CreateEvent vs GetArticle, both one client, back to back in this run.
+    event_p50, get_p50 = num(kv, "events_create_1_p50_us"), num(kv, "events_get_1_p50_us")
+    event_over = event_p50 - get_p50 if event_p50 is not None and get_p50 is not None else None
+    if event_over is None:
+        event_verdict = "not measured"
+        event_notes = "no events-server in this build (configure with `-DNEWSDESK_EVENTS=ON`)"
+    else:
+        event_verdict = "**met**" if event_over <= 1000 else f"**missed** by {ms(event_over - 1000)}"
+        event_notes = (f"CreateEvent p50 {ms(event_p50)}, p90 {ms(num(kv, 'events_create_1_p90_us'))}, "
+                       f"p99 {ms(num(kv, 'events_create_1_p99_us'))}; GetArticle p50 {ms(get_p50)} "
+                       f"(1 client each, after {int(num(kv, 'events_dataset', 0)):,} events were created)")
+        if num(kv, "events_create_nosource_1_p50_us") is not None:
+            event_notes += f"; citing no article p50 {ms(num(kv, 'events_create_nosource_1_p50_us'))}"
+
+    # DownloadPhoto vs the byte-stream echo (bench-photos).
+    photo_ratio = num(kv, "photo_large_download_ratio")
+    photo_bytes = num(kv, "photo_large_bytes")
+    if photo_ratio is None:
+        photo_notes = "bench-photos did not run (see photos_errors.txt in the run directory)"
+    else:
+        photo_notes = (f"DownloadPhoto {num(kv, 'photo_large_download_mbps', 0):.0f} MB/s "
+                       f"({num(kv, 'photo_large_download_ms', 0):.1f} ms) vs echo "
+                       f"{num(kv, 'photo_large_echo_download_mbps', 0):.0f} MB/s, median of "
+                       f"{int(num(kv, 'photo_large_runs', 0))} sequential downloads")
+        if photo_bytes is not None and int(photo_bytes) != 10 << 20:
+            photo_notes += f"; a {int(photo_bytes):,}-byte photo, not 10 MiB"
+    events_idle = num(kv, "events_rss_idle_kib")
 
     rows = [
         ("Search p50, one word", "≤ 5 ms", ms(num(kv, "search1_p50_us")),
@@ -213,14 +247,18 @@ def main():
         ("CreateArticle 32 clients ÷ 1 client (group commit)", "≥ 4×",
          "–" if create_scale is None else f"{create_scale:.1f}×", verdict(create_scale, 4, True),
          f"{rate(num(kv, 'content_create_32_qps'))} vs {rate(num(kv, 'content_create_1_qps'))}"),
-        ("CreateEvent p50 ≤ GetArticle p50 + 1 ms", "", "–", "not measured", "the events service is not in this build"),
-        ("DownloadPhoto 10 MiB ÷ plain byte stream", "≥ 0.8", "–", "not measured",
-         "no photo API in the content service yet"),
+        ("CreateEvent p50 − GetArticle p50 (one source article checked over gRPC)", "≤ 1 ms",
+         ms(event_over), event_verdict, event_notes),
+        ("DownloadPhoto 10 MiB ÷ plain gRPC byte stream", "≥ 0.8",
+         "–" if photo_ratio is None else f"{photo_ratio:.2f}", verdict(photo_ratio, 0.8, True), photo_notes),
         ("content-server idle RSS (100k articles)", "≤ 64 MiB",
          "–" if rss_idle is None else f"{rss_idle / 1024:.0f} MiB", verdict(rss_idle, 64 * 1024, False), ""),
+        ("events-server idle RSS", "≤ 64 MiB",
+         "–" if events_idle is None else f"{events_idle / 1024:.0f} MiB", verdict(events_idle, 64 * 1024, False),
+         "fresh database, 1 s after SERVING"),
         ("content-server peak RSS under load (VmHWM)", "≤ 512 MiB",
          "–" if rss_load is None else f"{rss_load / 1024:.0f} MiB", verdict(rss_load, 512 * 1024, False),
-         f"{mib_s('content_rss_before_search_kib')} before the search phase; no block-cache flag yet"),
+         f"{mib_s('content_rss_before_search_kib')} before the search phase; {cache_note}"),
         ("start-up to SERVING with 100k articles (worst of 3)", "≤ 1 s", ms(startup),
          verdict(startup, 1e6, False), f"p50 {ms(num(kv, 'startup_content_startup_p50_us'))}"),
     ]
@@ -297,7 +335,8 @@ def main():
     w("## Search, listing and reads in process (issue 3)")
     w("")
     w("Through `ContentService`'s synchronous methods (validation, filter parsing, page tokens; no gRPC), on "
-      "the database exactly as `content-server` opens it (`ContentBackend::Open`, 64 MiB block cache). Xapian "
+      "the database exactly as `content-server` opens it (`ContentBackend::Open`, the default 64 MiB block "
+      "cache of `--block_cache_mb`). Xapian "
       "1.4 indexes the **same terms** our analysis produces (ICU case and diacritic folding plus hunspell "
       "`pl_PL` stems: Xapian has no Polish stemmer, so it is given ours rather than `none`), with positions "
       "and field weights as wdf (title 3, lead 2, body 1, tags 2); a query is an AND of each word's variants "
@@ -309,7 +348,8 @@ def main():
         w("### What-if: the same with a 256 MiB block cache")
         w("")
         w("Same binary, `--block_cache_mb=256`: the same classes over a `kv::Database` opened with a larger "
-          "block cache (content-server has no flag for it yet). Fewer queries (half the time budget).")
+          "block cache, as `content-server --block_cache_mb=256` would run. Fewer queries (half the time "
+          "budget).")
         w("")
         w(read(run, "search_cache256.md").replace("### ", "#### ").strip())
         w("")
@@ -333,7 +373,9 @@ def main():
       "is checked: `errors` counts non-OK statuses. `bench-echo-server` serves the same ContentService through "
       "the same `GrpcServer` plumbing (reflection, health, interceptor) from responses held in memory — "
       "GetArticle answers with corpus article `i % 1000` with its output fields, so response sizes match "
-      "(see `bytes/resp`). Server and client share the 2 cores. The `sweep_*` rows feed the throughput chart.")
+      "(see `bytes/resp`). Server and client share the 2 cores. The `sweep_*` rows feed the throughput chart. "
+      f"content-server runs with its default `--storage_workers` (writes, listing and search on a work "
+      f"queue; GetArticle inline) and {cache_note}. The `events_*` rows: see CreateEvent below.")
     w("")
     w(read(run, "grpc.md").strip())
     w("")
@@ -354,6 +396,34 @@ def main():
         if num(kv, f"h2load_{label}_qps") is not None:
             w(f"| {label} | {rate(num(kv, f'h2load_{label}_qps'))} | {int(num(kv, f'h2load_{label}_2xx', 0)):,} |")
     w("")
+    if num(kv, "events_create_1_p50_us") is not None:
+        w("### CreateEvent (events-server checking one source article with content-server)")
+        w("")
+        w("`events-server` on a fresh database, started with `--content_target` pointing at the content-server "
+          "above (the same process, with the corpus) and a service token for it, as deployed. Each "
+          "CreateEvent cites one random corpus article: events-server validates the event, calls "
+          "`ContentService.GetArticle` for the article (its own channel, with the service token) and then "
+          "writes the event in one synced batch. First `events_create_16` builds the data set (16 clients, "
+          f"exactly {int(num(kv, 'events_dataset', 0)):,} events), then `events_get_1` (GetArticle straight "
+          "to content-server) and `events_create_1` measure one client each, back to back, which is what the "
+          "target compares; `events_create_nosource_1` is CreateEvent citing no article (validation and the "
+          "synced write alone), so CreateEvent minus it is what checking one article costs.")
+        w("")
+        w("| what | value |")
+        w("|---|---:|")
+        w(f"| CreateEvent, 16 clients (the data set) | {rate(num(kv, 'events_create_16_qps'))}, "
+          f"p50 {ms(num(kv, 'events_create_16_p50_us'))} |")
+        w(f"| CreateEvent, 1 client: p50 / p90 / p99 | {ms(num(kv, 'events_create_1_p50_us'))} / "
+          f"{ms(num(kv, 'events_create_1_p90_us'))} / {ms(num(kv, 'events_create_1_p99_us'))} |")
+        w(f"| GetArticle, 1 client: p50 / p90 / p99 | {ms(num(kv, 'events_get_1_p50_us'))} / "
+          f"{ms(num(kv, 'events_get_1_p90_us'))} / {ms(num(kv, 'events_get_1_p99_us'))} |")
+        if num(kv, "events_create_nosource_1_p50_us") is not None:
+            w(f"| CreateEvent citing no article, 1 client: p50 / p90 / p99 | "
+              f"{ms(num(kv, 'events_create_nosource_1_p50_us'))} / "
+              f"{ms(num(kv, 'events_create_nosource_1_p90_us'))} / "
+              f"{ms(num(kv, 'events_create_nosource_1_p99_us'))} |")
+        w(f"| events database at the end | {num(kv, 'events_db_bytes', 0) / 2**20:.1f} MiB |")
+        w("")
     w("### Start-up and memory")
     w("")
     w(read(run, "startup.md").strip())
@@ -369,7 +439,24 @@ def main():
       f"{mib('content_rss_before_search_kib')} | {mib('content_rss_after_search_kib')} | "
       f"{mib('content_rss_load_kib')} | {mib('content_rss_hwm_kib')} |")
     w(f"| bench-echo-server | {mib('echo_rss_idle_kib')} | | | | {mib('echo_rss_hwm_kib')} |")
+    if num(kv, "events_rss_idle_kib") is not None:
+        w(f"| events-server, {int(num(kv, 'events_dataset', 0)):,}+ events | {mib('events_rss_idle_kib')} | | | | "
+          f"{mib('events_rss_hwm_kib')} |")
     w("")
+
+    photos = read(run, "photos.md").strip()
+    if photos:
+        w("## Photo upload and download (issue 8)")
+        w("")
+        w("`bench/media/bench-photos` (its own content-server on a fresh database, default flags). The "
+          "reading of these figures (where an upload's and a download's time goes) is in `docs/MEDIA.md`.")
+        w("")
+        # bench-photos prints its own "## …" title: drop it, keep the rest.
+        lines = photos.splitlines()
+        if lines and lines[0].startswith("## "):
+            lines = lines[1:]
+        w("\n".join(lines).strip())
+        w("")
 
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ANALYSIS.md")
     if os.path.exists(notes):
@@ -379,7 +466,8 @@ def main():
 
     w("## Commands of this run")
     w("")
-    w("`$ADDR` is the 127.0.0.1 port the script picked for the server under test.")
+    w("`$ADDR` is the 127.0.0.1 port the script picked for the server under test, `$CONTENT_ADDR` the "
+      "content-server's while events-server runs against it.")
     w("")
     w("```")
     w(read(run, "commands.txt").strip())

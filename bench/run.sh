@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The newsdesk benchmark suite (issues 3 and 8): one command that measures the
-# content service beside its baselines in the same run and writes
-# docs/BENCHMARKS.md and docs/bench-*.png.
+# content and events services beside their baselines in the same run and
+# writes docs/BENCHMARKS.md and docs/bench-*.png.
 #
 #   bench/run.sh                  # the recorded configuration (100,000 articles)
 #   bench/run.sh --count 2000 --quick --no-docs   # a few minutes, for trying changes
@@ -13,6 +13,9 @@
 #   --fresh           rebuild the cached corpus and Xapian index
 #   --quick           shorter measurements (for smoke runs; figures are noisy)
 #   --no-docs         write results under var/bench/ only, not docs/
+#   --block-cache-mb N
+#                     content-server --block_cache_mb for the servers under
+#                     load (default 64, the server's default)
 #
 # The corpus (bench-load-corpus: Create + Publish through ArticleStore, synced)
 # and its Xapian index are cached in var/bench/ and reused by later runs: a
@@ -28,6 +31,7 @@ FRESH=0
 QUICK=0
 DOCS=1
 BUILD_FIRST=1
+BLOCK_CACHE_MB=64
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) BUILD=$2; shift 2 ;;
@@ -36,7 +40,8 @@ while [[ $# -gt 0 ]]; do
     --quick) QUICK=1; shift ;;
     --no-docs) DOCS=0; shift ;;
     --no-build) BUILD_FIRST=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --block-cache-mb) BLOCK_CACHE_MB=$2; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,6 +49,8 @@ cd "$ROOT"
 [[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
 B="$BUILD/bench"
 SERVER="$BUILD/services/content/content-server"
+EVENTS_SERVER="$BUILD/services/events/events-server"
+PHOTOS="$B/media/bench-photos"
 CACHE="$ROOT/var/bench"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT="$CACHE/run-$STAMP"
@@ -58,11 +65,13 @@ cmd() { printf '%s\n' "$*" >> "$OUT/commands.txt"; }
 
 if [[ $BUILD_FIRST = 1 ]]; then
   log "building benchmark targets in $BUILD"
-  if [[ ! -f "$BUILD/build.ninja" ]]; then
-    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNEWSDESK_EVENTS=OFF >/dev/null
+  # The CreateEvent figure needs events-server (NEWSDESK_EVENTS, on by
+  # default); a build directory configured without it is switched on.
+  if [[ ! -f "$BUILD/build.ninja" ]] || grep -q '^NEWSDESK_EVENTS:BOOL=OFF' "$BUILD/CMakeCache.txt" 2>/dev/null; then
+    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNEWSDESK_EVENTS=ON >/dev/null
   fi
-  cmake --build "$BUILD" -j2 --target content-server bench-load-corpus bench-search bench-storage \
-    bench-echo-server bench-grpc-load bench-startup bench-grpc-body >/dev/null
+  cmake --build "$BUILD" -j2 --target content-server events-server bench-load-corpus bench-search bench-storage \
+    bench-echo-server bench-grpc-load bench-startup bench-grpc-body bench-photos >/dev/null
 fi
 
 # ---- servers: started here, always stopped here ---------------------------------
@@ -80,15 +89,21 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-# start_server NAME CMD... → sets SERVER_PID and SERVER_ADDR
+# start_server NAME CMD... → sets SERVER_PID and SERVER_ADDR (the address
+# `load` drives)
 # Every server gets a token file with the editor token the load client sends
-# (creates need it; reads work either way).
+# (creates need it; reads work either way) and the service token events-server
+# checks source articles with (role service, as deployed).
 BENCH_TOKEN="bench-editor-token"
+BENCH_SERVICE_TOKEN="bench-events-service-token"
+sha() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
+printf 'sha256:%s editor bench\nsha256:%s service bench-events-server\n' "$(sha "$BENCH_TOKEN")" \
+  "$(sha "$BENCH_SERVICE_TOKEN")" >"$OUT/tokens"
+printf '%s\n' "$BENCH_SERVICE_TOKEN" >"$OUT/service-token"
 start_server() {
   local name=$1; shift
   local port; port=$(free_port)
   SERVER_ADDR="127.0.0.1:$port"
-  printf 'sha256:%s editor bench\n' "$(printf %s "$BENCH_TOKEN" | sha256sum | cut -d' ' -f1)" >"$OUT/tokens"
   "$@" --listen="$SERVER_ADDR" --auth_tokens_file="$OUT/tokens" >"$OUT/$name.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
@@ -104,11 +119,16 @@ rss_kib() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status"; }
 # ---- measurement sizes ---------------------------------------------------------------
 if [[ $QUICK = 1 ]]; then
   SECS=2; WARM=0.5; QUERIES=40; QSECS=15; REPEATS=30; STORE_SECS=2; SWEEP="1 16 128"
+  PHOTO_RUNS="--small_iterations=5 --large_iterations=2"
 else
   SECS=8; WARM=2; QUERIES=300; QSECS=60; REPEATS=200; STORE_SECS=5; SWEEP="1 4 16 64 256 512"
+  PHOTO_RUNS="--small_iterations=20 --large_iterations=5"
 fi
+# Events created before CreateEvent's latency is measured (issue 8's 1k events).
+EVENTS_DATASET=1000
 kv suite_count "$COUNT"
 kv suite_quick "$QUICK"
+kv content_block_cache_mb "$BLOCK_CACHE_MB"
 kv machine_cpus "$(nproc)"
 kv machine_load_start "$(cut -d' ' -f1 /proc/loadavg)"
 {
@@ -144,8 +164,8 @@ cmd "$B/bench-search --db_path=$DB --count=$COUNT --xapian_path=$XAP --queries=$
 "$B/bench-search" --db_path="$DB" --count="$COUNT" --xapian_path="$XAP" --queries="$QUERIES" \
   --query_seconds="$QSECS" --repeats="$REPEATS" --kv="$KV" --csv="$OUT/search.csv" > "$OUT/search.md"
 
-# The same with a 256 MiB block cache (content-server has no flag for it yet):
-# what the cache size does to listing and search.
+# The same with a 256 MiB block cache (what content-server --block_cache_mb=256
+# would give): what the cache size does to listing and search.
 log "bench-search with a 256 MiB block cache (tuning what-if)"
 cmd "$B/bench-search --db_path=$DB --count=$COUNT --xapian_path=$XAP --queries=$((QUERIES / 3)) --query_seconds=$((QSECS / 2)) --repeats=$((REPEATS / 2)) --block_cache_mb=256"
 "$B/bench-search" --db_path="$DB" --count="$COUNT" --xapian_path="$XAP" --queries=$((QUERIES / 3)) \
@@ -230,10 +250,11 @@ cmd "$B/bench-startup --server=$SERVER --db_path=$DB --runs=3 --label=startup_co
 cmd "$B/bench-startup --server=$B/bench-echo-server --runs=3 --label=startup_echo"
 "$B/bench-startup" --server="$B/bench-echo-server" --runs=3 --label=startup_echo --kv="$KV" >> "$OUT/startup.md" || true
 
-log "content-server with $COUNT articles under load"
-cmd "$SERVER --listen=\$ADDR --db_path=$DB"
-start_server content "$SERVER" --db_path="$DB"
+log "content-server with $COUNT articles under load (block cache $BLOCK_CACHE_MB MiB)"
+cmd "$SERVER --listen=\$ADDR --db_path=$DB --block_cache_mb=$BLOCK_CACHE_MB"
+start_server content "$SERVER" --db_path="$DB" --block_cache_mb="$BLOCK_CACHE_MB"
 CONTENT_PID=$SERVER_PID
+CONTENT_ADDR=$SERVER_ADDR
 kv content_rss_idle_kib "$(rss_kib "$CONTENT_PID" VmRSS)"
 for n in $SWEEP; do
   c=$(( n < 16 ? n : 16 )); s=$(( n / c ))
@@ -248,30 +269,77 @@ load content_get_half get 16 32 --rate="$HALF"
 load content_list list 16 32
 load content_list_deep list_deep 16 32
 kv content_rss_before_search_kib "$(rss_kib "$CONTENT_PID" VmHWM)"
-# A search takes about a second here and holds a handler thread meanwhile:
-# two calls in flight, a long deadline.
-load content_search search 2 1 --deadline_seconds=60
+# Search throughput: a search takes tens of milliseconds of CPU and runs on
+# the server's storage workers, so 4 connections × 4 streams keep both cores
+# busy with some queueing; a deadline of a few seconds still catches a
+# search that regressed to seconds (it counts as an error).
+load content_search search 4 4 --deadline_seconds=5
 kv content_rss_after_search_kib "$(rss_kib "$CONTENT_PID" VmHWM)"
 h2 content_get "$OUT/get.bin" "$GET_PATH"
 h2 content_list "$OUT/list.bin" "$LIST_PATH"
 kv content_rss_load_kib "$(rss_kib "$CONTENT_PID" VmRSS)"
 kv content_rss_hwm_kib "$(rss_kib "$CONTENT_PID" VmHWM)"
+
+# CreateEvent with one source article checked over gRPC: events-server (fresh
+# database) asks this content-server for the cited article (GetArticle with
+# the service token), then writes the event (synced). First the 1k-event data
+# set (16 clients, exactly $EVENTS_DATASET creates: also the throughput at 16
+# clients), then one client each: GetArticle straight to content-server, then
+# CreateEvent, so the two p50s compare like for like, and CreateEvent citing
+# no article (validation and the synced write alone) to split the difference.
+if [[ -x "$EVENTS_SERVER" ]]; then
+  log "events-server against this content-server: $EVENTS_DATASET events, then CreateEvent vs GetArticle (1 client)"
+  EVENTS_DB="$OUT/events-db"
+  cmd "$EVENTS_SERVER --listen=\$ADDR --db_path=$EVENTS_DB --content_target=\$CONTENT_ADDR --content_token_file=$OUT/service-token"
+  start_server events "$EVENTS_SERVER" --db_path="$EVENTS_DB" --content_target="$CONTENT_ADDR" \
+    --content_token_file="$OUT/service-token"
+  EVENTS_PID=$SERVER_PID
+  EVENTS_ADDR=$SERVER_ADDR
+  sleep 1
+  kv events_rss_idle_kib "$(rss_kib "$EVENTS_PID" VmRSS)"
+  load events_create_16 create_event 16 1 --warmup_seconds=0 --seconds=300 --max_calls="$EVENTS_DATASET"
+  kv events_dataset "$EVENTS_DATASET"
+  SERVER_ADDR=$CONTENT_ADDR
+  load events_get_1 get 1 1
+  SERVER_ADDR=$EVENTS_ADDR
+  load events_create_1 create_event 1 1
+  load events_create_nosource_1 create_event 1 1 --event_sources=0
+  kv events_rss_hwm_kib "$(rss_kib "$EVENTS_PID" VmHWM)"
+  kv events_db_bytes "$(du -sb "$EVENTS_DB" | cut -f1)"
+  stop_server "$EVENTS_PID"
+  rm -rf "$EVENTS_DB"
+else
+  log "no $EVENTS_SERVER (a build without NEWSDESK_EVENTS): CreateEvent not measured"
+fi
 stop_server "$CONTENT_PID"
 
 log "content-server, fresh database: durable CreateArticle"
 FRESH_DB="$OUT/create-db"
-start_server content-create "$SERVER" --db_path="$FRESH_DB"
+start_server content-create "$SERVER" --db_path="$FRESH_DB" --block_cache_mb="$BLOCK_CACHE_MB"
 CREATE_PID=$SERVER_PID
 load content_create_1 create 1 1
 load content_create_32 create 32 1
 stop_server "$CREATE_PID"
 rm -rf "$FRESH_DB"
 
+# ---- 5. photos: UploadPhoto / DownloadPhoto vs a plain gRPC byte stream ------------------------
+# bench-photos starts its own content-server (fresh database) and byte-stream
+# echo, one call at a time.
+if [[ -x "$PHOTOS" ]]; then
+  log "bench-photos (1 MiB and 10 MiB, against a plain gRPC byte stream)"
+  cmd "$PHOTOS --content_server=$SERVER $PHOTO_RUNS"
+  # shellcheck disable=SC2086  # PHOTO_RUNS is two flags
+  "$PHOTOS" --content_server="$SERVER" $PHOTO_RUNS --kv="$KV" > "$OUT/photos.md" \
+    2> "$OUT/photos_errors.txt" || log "bench-photos failed (see $OUT/photos_errors.txt)"
+else
+  log "no $PHOTOS: photos not measured"
+fi
+
 kv machine_load_end "$(cut -d' ' -f1 /proc/loadavg)"
 kv suite_seconds $(( $(date +%s) - SUITE_START ))
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 
-# ---- 5. report ---------------------------------------------------------------------------------
+# ---- 6. report ---------------------------------------------------------------------------------
 DEST="$ROOT/docs"
 [[ $DOCS = 1 ]] || DEST="$OUT"
 log "writing $DEST/BENCHMARKS.md and charts"

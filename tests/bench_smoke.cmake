@@ -35,9 +35,28 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/bench/CMakeLists.txt)
     COMMAND $<TARGET_FILE:bench-startup> --server=$<TARGET_FILE:bench-echo-server> --runs=1 --idle_ms=50 --timeout_seconds=30)
   set_tests_properties(bench_smoke_startup PROPERTIES LABELS bench TIMEOUT 60)
 
+  # With the events service built, also the suite's CreateEvent phase
+  # (events-server against that content-server) and its row in report.py.
+  set(NEWSDESK_BENCH_SMOKE_EVENTS "")
+  if(TARGET events-server)
+    set(NEWSDESK_BENCH_SMOKE_EVENTS $<TARGET_FILE:events-server>)
+  endif()
   add_test(NAME bench_smoke_grpc
     COMMAND ${PROJECT_SOURCE_DIR}/bench/smoke_grpc.sh $<TARGET_FILE_DIR:bench-grpc-load>
-            $<TARGET_FILE:content-server> ${NEWSDESK_BENCH_SMOKE_DB} ${NEWSDESK_BENCH_SMOKE_COUNT})
+            $<TARGET_FILE:content-server> ${NEWSDESK_BENCH_SMOKE_DB} ${NEWSDESK_BENCH_SMOKE_COUNT}
+            ${NEWSDESK_BENCH_SMOKE_EVENTS})
   set_tests_properties(bench_smoke_grpc PROPERTIES
     LABELS bench FIXTURES_REQUIRED bench_corpus RESOURCE_LOCK bench_corpus_db TIMEOUT 180)
+
+  # bench-photos with small photos and one run each, then report.py filling
+  # the DownloadPhoto row from its results (as bench/run.sh does).
+  set(NEWSDESK_BENCH_SMOKE_PHOTOS ${CMAKE_CURRENT_BINARY_DIR}/bench-smoke-photos)
+  add_test(NAME bench_smoke_photos
+    COMMAND sh -c "rm -rf '${NEWSDESK_BENCH_SMOKE_PHOTOS}' && mkdir -p '${NEWSDESK_BENCH_SMOKE_PHOTOS}' && \
+'$<TARGET_FILE:bench-photos>' --small_bytes=131072 --large_bytes=524288 --small_iterations=1 --large_iterations=1 \
+--kv='${NEWSDESK_BENCH_SMOKE_PHOTOS}/results.kv' > '${NEWSDESK_BENCH_SMOKE_PHOTOS}/photos.md' && \
+python3 '${PROJECT_SOURCE_DIR}/bench/report.py' --run '${NEWSDESK_BENCH_SMOKE_PHOTOS}' --dest '${NEWSDESK_BENCH_SMOKE_PHOTOS}' && \
+grep '^| DownloadPhoto' '${NEWSDESK_BENCH_SMOKE_PHOTOS}/BENCHMARKS.md' | grep -v 'not measured' && \
+grep -q '^| 512 KiB |' '${NEWSDESK_BENCH_SMOKE_PHOTOS}/BENCHMARKS.md'")
+  set_tests_properties(bench_smoke_photos PROPERTIES LABELS bench TIMEOUT 180)
 endif()
