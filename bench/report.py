@@ -218,6 +218,9 @@ def main():
         if photo_bytes is not None and int(photo_bytes) != 10 << 20:
             photo_notes += f"; a {int(photo_bytes):,}-byte photo, not 10 MiB"
     events_idle = num(kv, "events_rss_idle_kib")
+    # The targets name 100k articles and a page 99,000 deep; smaller runs
+    # (bench-search caps the deep page at count - 100) are labelled as run.
+    deep = min(99000, max(0, count - 100))
 
     rows = [
         ("Search p50, one word", "≤ 5 ms", ms(num(kv, "search1_p50_us")),
@@ -228,7 +231,7 @@ def main():
          f"Xapian {ms(num(kv, 'search2_xapian_p50_us'))}: ours is {num(kv, 'search2_ratio_xapian', 0):.0f}× Xapian"),
         ("Search p99, one / two words", "(issue 3 asks p50/p99)",
          f"{ms(num(kv, 'search1_p99_us'))} / {ms(num(kv, 'search2_p99_us'))}", "", ""),
-        ("ListArticles page 99,000 deep ÷ first page (in process)", "≤ 1.3×",
+        (f"ListArticles page {deep:,} deep ÷ first page (in process)", "≤ 1.3×",
          f"{num(kv, 'list_deep_ratio', 0):.2f}×", verdict(num(kv, "list_deep_ratio"), 1.3, False),
          f"first page p50 {ms(num(kv, 'list_first_p50_us'))}"),
         ("ListArticles deep ÷ first page (gRPC, 16×32)", "≤ 1.3×",
@@ -251,7 +254,7 @@ def main():
          ms(event_over), event_verdict, event_notes),
         ("DownloadPhoto 10 MiB ÷ plain gRPC byte stream", "≥ 0.8",
          "–" if photo_ratio is None else f"{photo_ratio:.2f}", verdict(photo_ratio, 0.8, True), photo_notes),
-        ("content-server idle RSS (100k articles)", "≤ 64 MiB",
+        (f"content-server idle RSS ({count:,} articles)", "≤ 64 MiB",
          "–" if rss_idle is None else f"{rss_idle / 1024:.0f} MiB", verdict(rss_idle, 64 * 1024, False), ""),
         ("events-server idle RSS", "≤ 64 MiB",
          "–" if events_idle is None else f"{events_idle / 1024:.0f} MiB", verdict(events_idle, 64 * 1024, False),
@@ -259,7 +262,7 @@ def main():
         ("content-server peak RSS under load (VmHWM)", "≤ 512 MiB",
          "–" if rss_load is None else f"{rss_load / 1024:.0f} MiB", verdict(rss_load, 512 * 1024, False),
          f"{mib_s('content_rss_before_search_kib')} before the search phase; {cache_note}"),
-        ("start-up to SERVING with 100k articles (worst of 3)", "≤ 1 s", ms(startup),
+        (f"start-up to SERVING with {count:,} articles (worst of 3)", "≤ 1 s", ms(startup),
          verdict(startup, 1e6, False), f"p50 {ms(num(kv, 'startup_content_startup_p50_us'))}"),
     ]
 
