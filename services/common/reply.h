@@ -11,17 +11,32 @@
 
 namespace newsdesk {
 
+// Finishes `reactor` with `result` (copied into `response` when OK).
 template <typename Response>
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, absl::StatusOr<Response> result,
-                                Response* response) {
-  auto* reactor = context->DefaultReactor();
+void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<Response> result, Response* response) {
   if (result.ok()) {
     *response = *std::move(result);
     reactor->Finish(grpc::Status::OK);
   } else {
     reactor->Finish(ToGrpcStatus(result.status()));
   }
+}
+
+template <typename Response>
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, absl::StatusOr<Response> result,
+                                Response* response) {
+  auto* reactor = context->DefaultReactor();
+  FinishWith(reactor, std::move(result), response);
   return reactor;
+}
+
+// Runs `task` on `work`, or right here without a work queue (nullptr).
+inline void RunOn(WorkQueue* work, std::function<void()> task) {
+  if (work == nullptr) {
+    task();
+  } else {
+    work->Schedule(std::move(task));
+  }
 }
 
 // Computes the result on `work` and finishes the call from there, for
@@ -35,13 +50,7 @@ grpc::ServerUnaryReactor* ReplyFrom(WorkQueue* work, grpc::CallbackServerContext
   if (work == nullptr) return Reply(context, compute(), response);
   auto* reactor = context->DefaultReactor();
   work->Schedule([reactor, response, compute = std::move(compute)]() mutable {
-    absl::StatusOr<Response> result = compute();
-    if (result.ok()) {
-      *response = *std::move(result);
-      reactor->Finish(grpc::Status::OK);
-    } else {
-      reactor->Finish(ToGrpcStatus(result.status()));
-    }
+    FinishWith<Response>(reactor, compute(), response);
   });
   return reactor;
 }

@@ -20,16 +20,6 @@ namespace {
 constexpr char kEvents[] = "events";
 constexpr int kMaxExportEvents = 1000;
 
-template <typename Response>
-void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<Response> result, Response* response) {
-  if (result.ok()) {
-    *response = *std::move(result);
-    reactor->Finish(grpc::Status::OK);
-  } else {
-    reactor->Finish(ToGrpcStatus(result.status()));
-  }
-}
-
 // A WatchEvents call refused before it started streaming.
 class RefusedWatch : public grpc::ServerWriteReactor<v1::EventChange> {
  public:
@@ -75,13 +65,14 @@ std::vector<std::string> Names(const google::protobuf::RepeatedPtrField<std::str
 }  // namespace
 
 EventsService::EventsService(EventStore* store, ArticleChecker* articles, WatchHub* hub, PageTokenCodec page_tokens,
-                             ResumeTokenCodec resume_tokens, WatchOptions watch_options)
+                             ResumeTokenCodec resume_tokens, WatchOptions watch_options, WorkQueue* storage_work)
     : store_(store),
       articles_(articles),
       hub_(hub),
       page_tokens_(std::move(page_tokens)),
       resume_tokens_(std::move(resume_tokens)),
-      watch_options_(watch_options) {}
+      watch_options_(watch_options),
+      storage_work_(storage_work) {}
 
 absl::StatusOr<v1::Event> EventsService::PrepareCreate(const v1::CreateEventRequest& request) const {
   if (!request.has_event()) return absl::InvalidArgumentError("event: required");
@@ -251,7 +242,12 @@ grpc::ServerUnaryReactor* EventsService::CreateEvent(grpc::CallbackServerContext
                        reactor->Finish(ToGrpcStatus(checked));
                        return;
                      }
-                     FinishWith(reactor, store_->Create(event, event_id, request_id), response);
+                     // The synced write runs on the storage work queue, not on
+                     // the content client's callback thread.
+                     RunOn(storage_work_, [this, reactor, response, event = std::move(event),
+                                           event_id = std::move(event_id), request_id = std::move(request_id)] {
+                       FinishWith(reactor, store_->Create(event, event_id, request_id), response);
+                     });
                    });
   return reactor;
 }
@@ -289,7 +285,10 @@ grpc::ServerUnaryReactor* EventsService::UpdateEvent(grpc::CallbackServerContext
                        reactor->Finish(ToGrpcStatus(checked));
                        return;
                      }
-                     FinishWith(reactor, store_->Update(id, patch, paths, etag), response);
+                     RunOn(storage_work_, [this, reactor, response, id = std::move(id), paths = std::move(paths),
+                                           patch = std::move(patch), etag = std::move(etag)] {
+                       FinishWith(reactor, store_->Update(id, patch, paths, etag), response);
+                     });
                    });
   return reactor;
 }
@@ -302,43 +301,44 @@ grpc::ServerUnaryReactor* EventsService::GetEvent(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* EventsService::ListEvents(grpc::CallbackServerContext* context,
                                                     const v1::ListEventsRequest* request,
                                                     v1::ListEventsResponse* response) {
-  return Reply(context, ListEvents(CallerOf(*context), *request), response);
+  return ReplyFrom(storage_work_, context, response,
+                   [this, context, request] { return ListEvents(CallerOf(*context), *request); });
 }
 
 grpc::ServerUnaryReactor* EventsService::DeleteEvent(grpc::CallbackServerContext* context,
                                                      const v1::DeleteEventRequest* request, v1::Event* response) {
-  return Reply(context, DeleteEvent(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return DeleteEvent(*request); });
 }
 
 grpc::ServerUnaryReactor* EventsService::UndeleteEvent(grpc::CallbackServerContext* context,
                                                        const v1::UndeleteEventRequest* request, v1::Event* response) {
-  return Reply(context, UndeleteEvent(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return UndeleteEvent(*request); });
 }
 
 grpc::ServerUnaryReactor* EventsService::ConfirmEvent(grpc::CallbackServerContext* context,
                                                       const v1::ConfirmEventRequest* request, v1::Event* response) {
-  return Reply(context, ConfirmEvent(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return ConfirmEvent(*request); });
 }
 
 grpc::ServerUnaryReactor* EventsService::PostponeEvent(grpc::CallbackServerContext* context,
                                                        const v1::PostponeEventRequest* request, v1::Event* response) {
-  return Reply(context, PostponeEvent(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return PostponeEvent(*request); });
 }
 
 grpc::ServerUnaryReactor* EventsService::CancelEvent(grpc::CallbackServerContext* context,
                                                      const v1::CancelEventRequest* request, v1::Event* response) {
-  return Reply(context, CancelEvent(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return CancelEvent(*request); });
 }
 
 grpc::ServerUnaryReactor* EventsService::CompleteEvent(grpc::CallbackServerContext* context,
                                                        const v1::CompleteEventRequest* request, v1::Event* response) {
-  return Reply(context, CompleteEvent(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return CompleteEvent(*request); });
 }
 
 grpc::ServerUnaryReactor* EventsService::ExportEvents(grpc::CallbackServerContext* context,
                                                       const v1::ExportEventsRequest* request,
                                                       v1::ExportEventsResponse* response) {
-  return Reply(context, ExportEvents(*request), response);
+  return ReplyFrom(storage_work_, context, response, [this, request] { return ExportEvents(*request); });
 }
 
 grpc::ServerWriteReactor<v1::EventChange>* EventsService::WatchEvents(grpc::CallbackServerContext* context,
@@ -377,14 +377,18 @@ absl::StatusOr<std::unique_ptr<EventsBackend>> EventsBackend::Open(const std::st
   backend->store_ = *std::move(store);
   backend->hub_ = std::make_unique<WatchHub>(backend->store_->notifier());
   backend->articles_ = std::make_unique<GrpcArticleChecker>(options.content);
+  if (options.storage_workers < 1) return absl::InvalidArgumentError("--storage_workers must be at least 1");
+  backend->storage_work_ = std::make_unique<WorkQueue>(options.storage_workers);
   backend->service_ = std::make_unique<EventsService>(backend->store_.get(), backend->articles_.get(),
                                                       backend->hub_.get(), PageTokenCodec(*std::move(page_secret)),
-                                                      ResumeTokenCodec(*std::move(epoch)), options.watch);
+                                                      ResumeTokenCodec(*std::move(epoch)), options.watch,
+                                                      backend->storage_work_.get());
   return backend;
 }
 
 EventsBackend::~EventsBackend() {
   service_.reset();
+  storage_work_.reset();  // runs the writes still queued against the store
   if (hub_ != nullptr) hub_->Stop();
   articles_.reset();
 }

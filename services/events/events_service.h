@@ -10,6 +10,7 @@
 #include "newsdesk/events/v1/events_service.grpc.pb.h"
 #include "services/common/auth.h"
 #include "services/common/page_token.h"
+#include "services/common/work_queue.h"
 #include "services/events/article_checker.h"
 #include "services/events/watch.h"
 #include "storage/events/event_store.h"
@@ -23,7 +24,8 @@ namespace v1 = ::newsdesk::events::v1;
 class EventsService final : public v1::EventsService::CallbackService {
  public:
   EventsService(EventStore* store, ArticleChecker* articles, WatchHub* hub, PageTokenCodec page_tokens,
-                ResumeTokenCodec resume_tokens, WatchOptions watch_options = {});
+                ResumeTokenCodec resume_tokens, WatchOptions watch_options = {},
+                WorkQueue* storage_work = nullptr);
 
   // The synchronous parts; each returns the response or a status whose
   // message names the offending field or resource. Create and Update are
@@ -73,12 +75,17 @@ class EventsService final : public v1::EventsService::CallbackService {
   PageTokenCodec page_tokens_;
   ResumeTokenCodec resume_tokens_;
   WatchOptions watch_options_;
+  WorkQueue* storage_work_;  // nullptr: gRPC's threads
 };
 
 struct EventsBackendOptions {
   ContentClientOptions content;
   EventStoreOptions store;
   WatchOptions watch;
+  // Threads for the RPCs that write (after the article check), list or
+  // export (--storage_workers): synced writes in flight together are
+  // committed as one group, and gRPC's threads never wait for the disk.
+  int storage_workers = 32;
 };
 
 // Everything the events server owns: the database, the store, the watch
@@ -109,6 +116,7 @@ class EventsBackend {
   std::unique_ptr<EventStore> store_;
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<ArticleChecker> articles_;
+  std::unique_ptr<WorkQueue> storage_work_;
   std::unique_ptr<EventsService> service_;
 };
 

@@ -21,6 +21,10 @@ ABSL_FLAG(absl::Duration, change_log_max_age, absl::Hours(24 * 7),
           "WatchEvents: the change log drops changes older than this (resume tokens older than the log get "
           "OUT_OF_RANGE)");
 
+ABSL_FLAG(int32_t, storage_workers, 32,
+          "Threads that run the RPCs which write (after the article check), list or export; synced writes in "
+          "flight together are committed as one group");
+
 int main(int argc, char** argv) {
   newsdesk::InitServerProgram(argc, argv, "newsdesk events service (planned events) over gRPC");
   newsdesk::events::EventsBackendOptions backend;
@@ -32,6 +36,7 @@ int main(int argc, char** argv) {
   backend.content.tls_key_file = absl::GetFlag(FLAGS_content_tls_key_file);
   backend.store.change_log_max_entries = absl::GetFlag(FLAGS_change_log_max_entries);
   backend.store.change_log_max_age = absl::GetFlag(FLAGS_change_log_max_age);
+  backend.storage_workers = absl::GetFlag(FLAGS_storage_workers);
   return newsdesk::events::RunEventsServer(newsdesk::ServerOptionsFromFlags(absl::GetFlag(FLAGS_listen)),
                                            absl::GetFlag(FLAGS_db_path), backend);
 }
