@@ -266,7 +266,7 @@ TEST(CrossServiceCrashTest, ContentKilledUnderEventCreatesLeavesNoEventCitingALo
             << outcomes.event_codes[grpc::StatusCode::FAILED_PRECONDITION] << " FAILED_PRECONDITION, "
             << outcomes.event_codes[grpc::StatusCode::DEADLINE_EXCEEDED] << " DEADLINE_EXCEEDED; none of the "
             << outcomes.failed.size() << " failed creates left an event; " << outcomes.article_creates_unknown
-            << " article creates cut off by a kill" << std::endl;
+            << " article creates had an unknown outcome (content down or killed under them)" << std::endl;
 }
 
 }  // namespace
