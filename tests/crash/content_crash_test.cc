@@ -17,23 +17,18 @@
 #include "absl/strings/str_cat.h"
 #include "newsdesk/content/v1/content_service.grpc.pb.h"
 #include "tests/testing/content_fixture.h"
+#include "tests/testing/crash_driver.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 
 namespace newsdesk::content {
 namespace {
 
+using testing::EditorContext;
+using testing::OutcomeUnknown;
 using v1::Article;
 
-std::string Binary() {
-  const char* b = std::getenv("CONTENT_SERVER");
-  return b != nullptr ? b : "";
-}
-
-int Cycles() {
-  const char* c = std::getenv("NEWSDESK_CRASH_CYCLES");
-  return c != nullptr ? std::max(1, std::atoi(c)) : 20;
-}
+std::string Binary() { return testing::BinaryFromEnv("CONTENT_SERVER"); }
 
 // What the clients know about one article: its last acknowledged state and,
 // if a call was cut off by the kill, what that call would have made of it.
@@ -60,17 +55,7 @@ class Client {
   }
 
  private:
-  std::unique_ptr<grpc::ClientContext> Ctx() {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    ctx->AddMetadata("authorization", std::string("Bearer ") + testing::TestTokens::kEditor);
-    return ctx;
-  }
-
-  static bool Unknown(const grpc::Status& st) {
-    return st.error_code() == grpc::StatusCode::UNAVAILABLE || st.error_code() == grpc::StatusCode::CANCELLED ||
-           st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED || st.error_code() == grpc::StatusCode::UNKNOWN;
-  }
+  static std::unique_ptr<grpc::ClientContext> Ctx() { return EditorContext(); }
 
   // Returns false once a call's outcome is unknown (the server was killed).
   bool Step() {
@@ -100,11 +85,11 @@ class Client {
       auto& k = (*model_)[id];
       if (st.ok()) {
         k = Knowledge{out};
-      } else if (!Unknown(st)) {
+      } else if (!OutcomeUnknown(st)) {
         ADD_FAILURE() << "create " << id << ": " << st.error_message();
         model_->erase(id);
       }
-      return st.ok() || !Unknown(st);
+      return st.ok() || !OutcomeUnknown(st);
     }
     const std::string id = mine[rng_() % mine.size()];
     Article current;
@@ -160,12 +145,12 @@ class Client {
     auto& k = (*model_)[id];
     if (st.ok()) {
       k = Knowledge{out};
-    } else if (!Unknown(st)) {
+    } else if (!OutcomeUnknown(st)) {
       ADD_FAILURE() << id << ": " << st.error_code() << " " << st.error_message();
       k.title_in_flight.reset();
       k.state_in_flight.reset();
     }
-    return st.ok() || !Unknown(st);
+    return st.ok() || !OutcomeUnknown(st);
   }
 
   void Record(const std::string& id, std::optional<std::string> title, std::optional<Article::State> state) {
@@ -197,29 +182,21 @@ class Client {
 
 class ContentCrashTest : public ::testing::Test {
  protected:
-  std::unique_ptr<grpc::ClientContext> Ctx(bool editor = true) {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    if (editor) ctx->AddMetadata("authorization", std::string("Bearer ") + testing::TestTokens::kEditor);
-    return ctx;
-  }
+  static std::unique_ptr<grpc::ClientContext> Ctx() { return EditorContext(std::chrono::seconds(10)); }
 
   std::vector<Article> ListAll(v1::ContentService::Stub* stub, const std::string& filter, bool show_deleted) {
-    std::vector<Article> all;
-    v1::ListArticlesRequest req;
-    req.set_page_size(100);
-    req.set_filter(filter);
-    req.set_show_deleted(show_deleted);
-    for (int pages = 0; pages < 1000; ++pages) {
+    return testing::AllPages<Article>([&](const std::string& token, std::vector<Article>* out, std::string* next) {
+      v1::ListArticlesRequest req;
+      req.set_page_size(100);
+      req.set_filter(filter);
+      req.set_show_deleted(show_deleted);
+      req.set_page_token(token);
       v1::ListArticlesResponse resp;
       grpc::Status st = stub->ListArticles(Ctx().get(), req, &resp);
-      EXPECT_TRUE(st.ok()) << st.error_message();
-      if (!st.ok()) break;
-      for (const auto& a : resp.articles()) all.push_back(a);
-      if (resp.next_page_token().empty()) break;
-      req.set_page_token(resp.next_page_token());
-    }
-    return all;
+      out->insert(out->end(), resp.articles().begin(), resp.articles().end());
+      *next = resp.next_page_token();
+      return st;
+    });
   }
 
   // Checks the restarted server against what the clients were told.
@@ -309,7 +286,7 @@ TEST_F(ContentCrashTest, KillNineLoopLosesNoAcknowledgedWrite) {
   std::mutex mu;
   std::mt19937 rng(20180501);
   int acknowledged = 0;
-  const int cycles = Cycles();
+  const int cycles = testing::CrashCycles();
   for (int cycle = 0; cycle < cycles; ++cycle) {
     SCOPED_TRACE(absl::StrCat("cycle ", cycle));
     testing::ServerProcess server(Binary(),
@@ -322,19 +299,11 @@ TEST_F(ContentCrashTest, KillNineLoopLosesNoAcknowledgedWrite) {
     Verify(stub.get(), &model);
     if (HasFailure()) return;
 
-    std::atomic<bool> stop{false};
-    std::vector<std::thread> clients;
-    for (int c = 0; c < 4; ++c) {
-      clients.emplace_back([&, c] {
-        Client client(grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()), c, &model, &mu,
-                      static_cast<uint32_t>(rng() + c), cycle * 1000);
-        client.Run(stop);
-      });
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 1800));
-    server.Kill();  // SIGKILL, mid-flight
-    stop = true;
-    for (auto& t : clients) t.join();
+    testing::LoadThenKill(server, 4, rng, [&](int c, uint32_t seed, const std::atomic<bool>& stop) {
+      Client client(grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()), c, &model, &mu, seed,
+                    cycle * 1000);
+      client.Run(stop);
+    });
     for (const auto& [id, k] : model) acknowledged += k.acked.has_value();
   }
   testing::ServerProcess last(Binary(),

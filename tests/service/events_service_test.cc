@@ -75,29 +75,6 @@ class StallingContentService final : public content::v1::ContentService::Callbac
   }
 };
 
-// A content service that is UNAVAILABLE for its first `failures` calls.
-class FlakyContentService final : public content::v1::ContentService::CallbackService {
- public:
-  explicit FlakyContentService(int failures) : failures_(failures) {}
-  std::atomic<int> calls{0};
-
- private:
-  grpc::ServerUnaryReactor* GetArticle(grpc::CallbackServerContext* context,
-                                       const content::v1::GetArticleRequest* request,
-                                       content::v1::Article* response) override {
-    auto* reactor = context->DefaultReactor();
-    if (++calls <= failures_) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "warming up"));
-    } else {
-      response->set_name(request->name());
-      response->set_state(content::v1::Article::STATE_DRAFT);
-      reactor->Finish(grpc::Status::OK);
-    }
-    return reactor;
-  }
-  const int failures_;
-};
-
 class EventsServiceTest : public testing::EventsServerFixture {
  protected:
   void SetUp() override {
@@ -245,7 +222,7 @@ TEST_F(EventsServiceTest, StallingContentServerIsDeadlineExceededWithinTheCap) {
 }
 
 TEST_F(EventsServiceTest, UnavailableContentCallsAreRetriedByTheChannel) {
-  FlakyContentService flaky(2);
+  testing::FlakyContentService flaky(2);
   ServerOptions options;
   options.listen = "127.0.0.1:0";
   options.shutdown_grace = absl::Seconds(1);

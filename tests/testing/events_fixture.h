@@ -1,12 +1,14 @@
 // In-process content and events servers on 127.0.0.1:0 with real storage in
 // temp dirs, and client stubs with deadlines. Both are stopped when the
-// fixture ends; each can be stopped and restarted inside a test.
+// fixture ends; each can be stopped and restarted inside a test. Also a fake
+// content service that fails on demand.
 #pragma once
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -23,6 +25,36 @@
 #include "tests/testing/temp_dir.h"
 
 namespace newsdesk::testing {
+
+// A content service whose GetArticle is UNAVAILABLE for the next `failures`
+// calls (FailNext sets a new count), then answers that any article exists as
+// a draft. Counts every call, retries included. Thread-safe.
+class FlakyContentService final : public content::v1::ContentService::CallbackService {
+ public:
+  explicit FlakyContentService(int failures = 0) : failures_left_(failures) {}
+  void FailNext(int failures) { failures_left_ = failures; }
+  std::atomic<int> calls{0};
+
+ private:
+  grpc::ServerUnaryReactor* GetArticle(grpc::CallbackServerContext* context,
+                                       const content::v1::GetArticleRequest* request,
+                                       content::v1::Article* response) override {
+    auto* reactor = context->DefaultReactor();
+    ++calls;
+    int left = failures_left_.load();
+    while (left > 0 && !failures_left_.compare_exchange_weak(left, left - 1)) {
+    }
+    if (left > 0) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "warming up"));
+    } else {
+      response->set_name(request->name());
+      response->set_state(content::v1::Article::STATE_DRAFT);
+      reactor->Finish(grpc::Status::OK);
+    }
+    return reactor;
+  }
+  std::atomic<int> failures_left_;
+};
 
 class EventsServerFixture : public ::testing::Test {
  protected:

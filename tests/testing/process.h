@@ -3,6 +3,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,10 +27,16 @@ class ServerProcess {
   ~ServerProcess() { Kill(); }
 
   // Starts the process and waits (up to 30 s) for its "serving" log line.
+  // The server gets SIGKILL if the thread that started it ends first (a test
+  // killed by ctest's timeout, or crashed, leaves no server behind), so start
+  // it from the test's main thread.
   bool Start() {
     const size_t offset = LogSize();
+    const pid_t parent = getpid();
     pid_ = fork();
     if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);  // the parent is already gone
       FILE* log = fopen(log_path_.c_str(), "a");
       if (log != nullptr) {
         dup2(fileno(log), STDERR_FILENO);
