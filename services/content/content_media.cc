@@ -217,7 +217,7 @@ grpc::ServerUnaryReactor* ContentService::DeletePhoto(grpc::CallbackServerContex
 namespace {
 
 // Answers a streaming call that cannot be served with one status.
-class RejectUpload final : public grpc::ServerReadReactor<v1::UploadPhotoRequest> {
+class RejectUpload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   explicit RejectUpload(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
   void OnDone() override { delete this; }
@@ -231,8 +231,8 @@ class RejectDownload final : public grpc::ServerWriteReactor<v1::DownloadPhotoRe
 
 }  // namespace
 
-grpc::ServerReadReactor<v1::UploadPhotoRequest>* ContentService::UploadPhoto(grpc::CallbackServerContext* context,
-                                                                             v1::Photo* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* ContentService::UploadPhoto(grpc::CallbackServerContext* context,
+                                                                       grpc::ByteBuffer* response) {
   if (auto st = CheckMedia(); !st.ok()) return new RejectUpload(st);
   return NewUploadPhotoReactor(media_, context, response);
 }

@@ -23,7 +23,12 @@
 namespace newsdesk::content {
 
 
-class ContentService final : public v1::ContentService::CallbackService {
+// UploadPhoto is registered raw (its messages arrive as bytes and are
+// parsed by the reactor): in a client stream, gRPC reports a message it
+// cannot decode like the end of the stream, which would store an upload cut
+// short by a broken message. Parsing itself, the reactor refuses it.
+class ContentService final
+    : public v1::ContentService::WithRawCallbackMethod_UploadPhoto<v1::ContentService::CallbackService> {
  public:
   // Without `media` (no stores), the gallery and photo RPCs answer
   // UNIMPLEMENTED and Article.gallery is not checked.
@@ -106,8 +111,8 @@ class ContentService final : public v1::ContentService::CallbackService {
   grpc::ServerUnaryReactor* UndeleteGallery(grpc::CallbackServerContext* context,
                                             const v1::UndeleteGalleryRequest* request,
                                             v1::Gallery* response) override;
-  grpc::ServerReadReactor<v1::UploadPhotoRequest>* UploadPhoto(grpc::CallbackServerContext* context,
-                                                               v1::Photo* response) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* UploadPhoto(grpc::CallbackServerContext* context,
+                                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetPhoto(grpc::CallbackServerContext* context, const v1::GetPhotoRequest* request,
                                      v1::Photo* response) override;
   grpc::ServerUnaryReactor* ListPhotos(grpc::CallbackServerContext* context, const v1::ListPhotosRequest* request,
