@@ -44,9 +44,7 @@ absl::StatusOr<v1::Gallery> ContentService::CreateGallery(const v1::CreateGaller
     if (auto st = CheckResourceId("gallery_id", request.gallery_id()); !st.ok()) return st;
   }
   if (auto st = CheckRequestId("request_id", request.request_id()); !st.ok()) return st;
-  if (auto st = ValidateGallery(WritableGalleryFields(), request.gallery(), request.gallery_id()); !st.ok()) {
-    return st;
-  }
+  if (auto st = ValidateNewGallery(request.gallery(), request.gallery_id()); !st.ok()) return st;
   return media_.galleries->Create(request.gallery(), request.gallery_id(), request.request_id());
 }
 
@@ -240,6 +238,7 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* ContentService::UploadPhoto(grpc::Cal
 grpc::ServerWriteReactor<v1::DownloadPhotoResponse>* ContentService::DownloadPhoto(
     grpc::CallbackServerContext* context, const v1::DownloadPhotoRequest* request) {
   if (auto st = CheckMedia(); !st.ok()) return new RejectDownload(st);
+  if (auto ids = ValidateDownload(*request); !ids.ok()) return new RejectDownload(ids.status());
   return NewDownloadPhotoReactor(media_, context, *request);
 }
 

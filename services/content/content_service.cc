@@ -99,10 +99,7 @@ absl::StatusOr<v1::Article> ContentService::GetArticle(const Principal& caller,
     auto id = ParseResourceName("name", name.substr(0, at), kArticles);
     if (!id.ok()) return id.status();
     const absl::string_view revision = name.substr(at + 1);
-    if (!IsValidResourceId(revision)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("name: the revision id after \"@\" must match [a-z]([a-z0-9-]{0,61}[a-z0-9])?"));
-    }
+    if (auto st = CheckRevisionId("name: the revision id after \"@\"", revision); !st.ok()) return st;
     // Revisions hold unpublished text: not for anonymous readers.
     if (caller.role == Role::kAnonymous) return absl::NotFoundError(absl::StrCat(name, " not found"));
     return articles_->GetRevision(*id, std::string(revision));
@@ -220,8 +217,7 @@ absl::StatusOr<v1::ListArticleRevisionsResponse> ContentService::ListArticleRevi
 absl::StatusOr<v1::Article> ContentService::RollbackArticle(const v1::RollbackArticleRequest& request) {
   auto id = ParseResourceName("name", request.name(), kArticles);
   if (!id.ok()) return id.status();
-  if (request.revision_id().empty()) return absl::InvalidArgumentError("revision_id: required");
-  if (auto st = CheckResourceId("revision_id", request.revision_id()); !st.ok()) return st;
+  if (auto st = CheckRevisionId("revision_id", request.revision_id()); !st.ok()) return st;
   return articles_->Rollback(*id, request.revision_id(), request.etag());
 }
 
