@@ -34,3 +34,9 @@ set_tests_properties(EventsServerE2E PROPERTIES
   LABELS e2e
   TIMEOUT 300
   ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
+
+# Hostile input to every method of both services (in-process content and
+# events servers); checks codes, messages and that neither database changed.
+newsdesk_test(NAME adversarial_tests LABEL service
+  SOURCES service/adversarial_test.cc
+  LIBS newsdesk_events_service newsdesk_content_service newsdesk_health_grpc)
