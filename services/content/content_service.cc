@@ -12,6 +12,7 @@
 #include "services/common/validation.h"
 #include "services/content/article_validation.h"
 #include "storage/content/article_search.h"
+#include "storage/content/gallery_usage.h"
 #include "storage/content/schema.h"
 #include "storage/kv/key_codec.h"
 #include "storage/kv/proto_time.h"
@@ -335,6 +336,8 @@ absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::
   if (auto st = media::InitMedia(); !st.ok()) return st;
   auto db = kv::Database::Open(ContentDatabaseOptions(db_path));
   if (!db.ok()) return db.status();
+  // A database from before the gallery → articles index gets it now.
+  if (auto st = EnsureGalleryUsageIndex(db->get()); !st.ok()) return st;
   auto secret = (*db)->GetOrCreateSecret("page_token");
   if (!secret.ok()) return secret.status();
 

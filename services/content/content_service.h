@@ -54,13 +54,17 @@ class ContentService final
   absl::StatusOr<v1::SearchArticlesResponse> SearchArticles(const Principal& caller, const v1::SearchArticlesRequest& request);
 
   absl::StatusOr<v1::Gallery> CreateGallery(const v1::CreateGalleryRequest& request);
-  absl::StatusOr<v1::Gallery> GetGallery(const v1::GetGalleryRequest& request);
-  absl::StatusOr<v1::ListGalleriesResponse> ListGalleries(const v1::ListGalleriesRequest& request);
+  // Anonymous callers see only galleries (and their photos) that an article
+  // published now uses; any other is NOT_FOUND to them, or left out of
+  // lists (GalleryStore::CheckPublic).
+  absl::StatusOr<v1::Gallery> GetGallery(const Principal& caller, const v1::GetGalleryRequest& request);
+  absl::StatusOr<v1::ListGalleriesResponse> ListGalleries(const Principal& caller,
+                                                          const v1::ListGalleriesRequest& request);
   absl::StatusOr<v1::Gallery> UpdateGallery(const v1::UpdateGalleryRequest& request);
   absl::StatusOr<v1::Gallery> DeleteGallery(const v1::DeleteGalleryRequest& request);
   absl::StatusOr<v1::Gallery> UndeleteGallery(const v1::UndeleteGalleryRequest& request);
-  absl::StatusOr<v1::Photo> GetPhoto(const v1::GetPhotoRequest& request);
-  absl::StatusOr<v1::ListPhotosResponse> ListPhotos(const v1::ListPhotosRequest& request);
+  absl::StatusOr<v1::Photo> GetPhoto(const Principal& caller, const v1::GetPhotoRequest& request);
+  absl::StatusOr<v1::ListPhotosResponse> ListPhotos(const Principal& caller, const v1::ListPhotosRequest& request);
   absl::StatusOr<v1::Photo> UpdatePhoto(const v1::UpdatePhotoRequest& request);
   absl::StatusOr<google::protobuf::Empty> DeletePhoto(const v1::DeletePhotoRequest& request);
 

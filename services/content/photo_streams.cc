@@ -123,8 +123,8 @@ class UploadPhotoReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer
 class DownloadPhotoReactor final : public grpc::ServerWriteReactor<v1::DownloadPhotoResponse> {
  public:
   DownloadPhotoReactor(const MediaBackend& backend, grpc::CallbackServerContext* context,
-                       v1::DownloadPhotoRequest request)
-      : backend_(backend), context_(context), request_(std::move(request)) {
+                       v1::DownloadPhotoRequest request, bool public_only)
+      : backend_(backend), context_(context), request_(std::move(request)), public_only_(public_only) {
     absl::MutexLock lock(&mu_);
     fetching_ = true;  // Start counts as the first fetch
     backend_.work->Schedule([this] { Start(); });
@@ -167,6 +167,12 @@ class DownloadPhotoReactor final : public grpc::ServerWriteReactor<v1::DownloadP
     gallery_id_ = ids->first;
     photo_id_ = ids->second;
     snapshot_ = backend_.photos->NewSnapshot();
+    if (public_only_) {
+      if (auto st = backend_.galleries->CheckPublic(gallery_id_, snapshot_.get()); !st.ok()) {
+        // The same answer as for a photo that does not exist.
+        return absl::IsNotFound(st) ? absl::NotFoundError(absl::StrCat(request_.name(), " not found")) : st;
+      }
+    }
     auto photo = backend_.photos->Get(gallery_id_, photo_id_, snapshot_.get());
     if (!photo.ok()) return photo.status();
     auto range = PlanDownload(*photo, request_.rendition(), request_.offset());
@@ -239,6 +245,7 @@ class DownloadPhotoReactor final : public grpc::ServerWriteReactor<v1::DownloadP
   const MediaBackend backend_;
   grpc::CallbackServerContext* const context_;
   const v1::DownloadPhotoRequest request_;
+  const bool public_only_;
   // Set by Open before the first write or fetch; read-only afterwards.
   std::string gallery_id_, photo_id_;
   std::unique_ptr<kv::Snapshot> snapshot_;
@@ -342,8 +349,9 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* NewUploadPhotoReactor(const MediaBack
 }
 
 grpc::ServerWriteReactor<v1::DownloadPhotoResponse>* NewDownloadPhotoReactor(
-    const MediaBackend& backend, grpc::CallbackServerContext* context, const v1::DownloadPhotoRequest& request) {
-  return new DownloadPhotoReactor(backend, context, request);
+    const MediaBackend& backend, grpc::CallbackServerContext* context, const v1::DownloadPhotoRequest& request,
+    bool public_only) {
+  return new DownloadPhotoReactor(backend, context, request, public_only);
 }
 
 }  // namespace newsdesk::content

@@ -102,7 +102,10 @@ absl::StatusOr<DownloadRange> PlanDownload(const v1::Photo& photo, absl::string_
 grpc::ServerReadReactor<grpc::ByteBuffer>* NewUploadPhotoReactor(const MediaBackend& backend,
                                                                  grpc::CallbackServerContext* context,
                                                                  grpc::ByteBuffer* response);
+// With `public_only` (an anonymous caller), a photo of a gallery that is
+// not public (GalleryStore::CheckPublic) is NOT_FOUND.
 grpc::ServerWriteReactor<v1::DownloadPhotoResponse>* NewDownloadPhotoReactor(
-    const MediaBackend& backend, grpc::CallbackServerContext* context, const v1::DownloadPhotoRequest& request);
+    const MediaBackend& backend, grpc::CallbackServerContext* context, const v1::DownloadPhotoRequest& request,
+    bool public_only);
 
 }  // namespace newsdesk::content

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "storage/content/article_search.h"
+#include "storage/content/gallery_usage.h"
 #include "storage/content/schema.h"
 #include "storage/content/slug.h"
 #include "storage/kv/ids.h"
@@ -188,6 +189,7 @@ std::vector<std::pair<std::string, std::string>> ArticleIndexEntries(const Artic
     entries.emplace_back(TagPrefix(kArticlesLiveByTag, tag) + OrderSuffix(create, id), "");
     entries.emplace_back(TagPrefix(kArticlesLiveByTagPublish, tag) + OrderSuffix(publish, id), "");
   }
+  AppendGalleryUsageEntries(a, &entries);
   AppendSearchEntries(a, &entries);
   return entries;
 }
@@ -723,7 +725,10 @@ absl::Status ArticleStore::RebuildIndexes() {
     }
     if (auto st = db_->Write(batch); !st.ok()) return st;
   }
-  return it->status();
+  if (auto st = it->status(); !st.ok()) return st;
+  kv::WriteBatch done(*db_);
+  done.Put(kIndexesCf, GalleryUsageMarkerKey(), "");
+  return db_->Write(done);
 }
 
 }  // namespace newsdesk::content

@@ -15,8 +15,13 @@ namespace newsdesk::content {
 // old changes meaning), so a version 1 database is upgraded in place
 // (kContentUpgradableFrom) and a version 1 binary then refuses it, rather
 // than compacting counters it has no merge operator for.
-inline constexpr uint32_t kContentSchemaVersion = 2;
-inline constexpr uint32_t kContentUpgradableFrom[] = {1};
+//
+// Version 3 added the gallery → articles index (kGalleryArticles). Also
+// additive: ContentBackend::Open builds it when its marker is missing
+// (EnsureGalleryUsageIndex), and a version 2 binary, which would not keep
+// it up to date, then refuses the database.
+inline constexpr uint32_t kContentSchemaVersion = 3;
+inline constexpr uint32_t kContentUpgradableFrom[] = {1, 2};
 
 // Column family ids: indexes into ContentColumnFamilies().
 inline constexpr kv::CfId kRecordsCf = 0;     // kind prefix + id → serialized resource
@@ -54,6 +59,7 @@ inline constexpr char kArticlesLiveByTag = 0x05;      // + tag + 0x00 + ord(crea
 inline constexpr char kArticlesLiveByUpdate = 0x06;   // + ord(update) + id → ""
 inline constexpr char kArticlesLiveByState = 0x07;    // + 'D'|'P' + ord(create) + id → ""
 inline constexpr char kArticlesLiveByTagPublish = 0x08;  // + tag + 0x00 + ord(publish) + id → ""
+inline constexpr char kGalleryArticles = 0x09;        // + lp(gallery id) + i64(publish) + id → "" (gallery_usage.h)
 inline constexpr char kSearchPostings = 0x10;         // + term + 0x00 + id → posting (see article_search.h)
 inline constexpr char kSearchDocs = 0x11;             // + id → per-field token counts
 
