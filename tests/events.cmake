@@ -14,7 +14,7 @@ endif()
 
 if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/service/events_service_test.cc)
   newsdesk_test(NAME events_service_tests LABEL service
-    SOURCES service/events_service_test.cc service/events_access_test.cc
+    SOURCES service/events_service_test.cc service/events_access_test.cc service/events_tls_test.cc
     LIBS newsdesk_events_service newsdesk_content_service)
 endif()
 
