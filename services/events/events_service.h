@@ -87,7 +87,8 @@ struct EventsBackendOptions {
 class EventsBackend {
  public:
   // Opens (or creates) the database at `db_path`. Errors: see
-  // kv::Database::Open.
+  // kv::Database::Open; FAILED_PRECONDITION for content TLS settings that
+  // cannot work (CheckContentClientOptions).
   static absl::StatusOr<std::unique_ptr<EventsBackend>> Open(const std::string& db_path,
                                                              EventsBackendOptions options = {},
                                                              Clock* clock = Clock::Real());

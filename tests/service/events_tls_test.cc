@@ -192,5 +192,29 @@ TEST_F(EventsContentTlsTest, ContentChannelWithoutTheRightCredentialsStoresNothi
   }
 }
 
+TEST_F(EventsContentTlsTest, ContentTlsSettingsThatCannotWorkAreRefusedAtStart) {
+  const auto refused = [&](const ContentClientOptions& content, const std::string& flag) {
+    EventsBackendOptions options;
+    options.content = content;
+    auto backend = EventsBackend::Open(dir_.Sub("refused-db"), options);
+    EXPECT_EQ(backend.status().code(), absl::StatusCode::kFailedPrecondition) << flag;
+    EXPECT_NE(backend.status().message().find(flag), absl::string_view::npos) << backend.status();
+  };
+  ContentClientOptions o = Mutual();
+  o.tls_ca_file = dir_.Sub("missing-ca.pem");
+  refused(o, "--content_tls_ca_file");  // not the system's roots instead
+  o = Mutual();
+  o.tls_ca_file.clear();
+  refused(o, "--content_tls_ca_file");  // not plaintext with a certificate unused
+  o = Mutual();
+  o.tls_key_file.clear();
+  refused(o, "--content_tls_key_file");
+  o = Mutual();
+  o.tls_key_file = dir_.Sub("missing.key");
+  refused(o, "--content_tls_key_file");
+  EXPECT_TRUE(CheckContentClientOptions(Mutual()).ok());
+  EXPECT_TRUE(CheckContentClientOptions(ContentClientOptions()).ok()) << "plaintext stays possible";
+}
+
 }  // namespace
 }  // namespace newsdesk::events
