@@ -18,8 +18,6 @@
 
 namespace newsdesk::events {
 
-namespace v1 = ::newsdesk::events::v1;
-
 class EventsService final : public v1::EventsService::CallbackService {
  public:
   EventsService(EventStore* store, ArticleChecker* articles, WatchHub* hub, PageTokenCodec page_tokens,
