@@ -130,9 +130,6 @@ absl::StatusOr<v1::ListPhotosResponse> ContentService::ListPhotos(const Principa
   if (auto st = CheckMedia(); !st.ok()) return st;
   auto gallery_id = ParseResourceName("parent", request.parent(), kGalleries);
   if (!gallery_id.ok()) return gallery_id.status();
-  if (caller.role == Role::kAnonymous) {
-    if (auto st = media_.galleries->CheckPublic(*gallery_id); !st.ok()) return st;
-  }
   auto page_size = EffectivePageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
   const std::string collection = absl::StrCat(request.parent(), "/photos");
@@ -141,6 +138,9 @@ absl::StatusOr<v1::ListPhotosResponse> ContentService::ListPhotos(const Principa
     auto decoded = page_tokens_.Decode(collection, "", request.page_token());
     if (!decoded.ok()) return decoded.status();
     cursor = *std::move(decoded);
+  }
+  if (caller.role == Role::kAnonymous) {
+    if (auto st = media_.galleries->CheckPublic(*gallery_id); !st.ok()) return st;
   }
   auto page = media_.photos->List(*gallery_id, *page_size, cursor);
   if (!page.ok()) return page.status();

@@ -152,6 +152,22 @@ TEST_F(GalleryVisibilityTest, AGalleryNoArticleUsesIsHiddenFromAnonymousReaders)
   EXPECT_FALSE(Sees("almaty"));
   EXPECT_TRUE(Sees("almaty", Role::kEditor));
   EXPECT_TRUE(Sees("almaty", Role::kService));
+  // Bad input is still INVALID_ARGUMENT, checked before visibility.
+  v1::ListPhotosRequest list;
+  list.set_parent("galleries/almaty");
+  list.set_page_size(-1);
+  v1::ListPhotosResponse listed;
+  EXPECT_EQ(stub_->ListPhotos(Context(Role::kAnonymous).get(), list, &listed).error_code(),
+            StatusCode::INVALID_ARGUMENT);
+  v1::DownloadPhotoRequest download;
+  download.set_name("galleries/almaty/photos/zdjecie");
+  download.set_rendition("original");
+  auto ctx = Context(Role::kAnonymous);
+  auto reader = stub_->DownloadPhoto(ctx.get(), download);
+  v1::DownloadPhotoResponse msg;
+  while (reader->Read(&msg)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(GalleryVisibilityTest, DraftHidesPublishShowsUnpublishHidesAgain) {
