@@ -14,7 +14,7 @@ endif()
 
 if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/service/events_service_test.cc)
   newsdesk_test(NAME events_service_tests LABEL service
-    SOURCES service/events_service_test.cc service/events_access_test.cc
+    SOURCES service/events_service_test.cc service/events_access_test.cc service/events_tls_test.cc
     LIBS newsdesk_events_service newsdesk_content_service)
 endif()
 
@@ -34,3 +34,9 @@ set_tests_properties(EventsServerE2E PROPERTIES
   LABELS e2e
   TIMEOUT 300
   ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
+
+# Hostile input to every method of both services (in-process content and
+# events servers); checks codes, messages and that neither database changed.
+newsdesk_test(NAME adversarial_tests LABEL service
+  SOURCES service/adversarial_test.cc
+  LIBS newsdesk_events_service newsdesk_content_service newsdesk_health_grpc)

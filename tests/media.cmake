@@ -11,7 +11,7 @@ newsdesk_test(NAME media_storage_tests LABEL storage
   LIBS newsdesk_content_storage)
 
 newsdesk_test(NAME media_service_tests LABEL service
-  SOURCES service/photo_service_test.cc
+  SOURCES service/photo_service_test.cc service/gallery_visibility_test.cc
   LIBS newsdesk_content_service)
 
 # The e2e test talks to the real binary with Python grpcio (Debian

@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "grpc/health/v1/health.pb.h"
+#include "services/common/decode_errors.h"
 #include "services/common/log.h"
 
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -67,7 +68,10 @@ using grpc::experimental::InterceptionHookPoints;
 // - decoding errors: gRPC answers a request it cannot decode (malformed
 //   protobuf, or a proto3 string field holding invalid UTF-8) with an empty
 //   UNIMPLEMENTED status; this turns that into INVALID_ARGUMENT with a message
-//   saying what was wrong, the code clients get for any other bad input.
+//   saying what was wrong (naming the string field, see decode_errors.h),
+//   the code clients get for any other bad input. Client streams parse their
+//   messages themselves (a failed read there looks like the end of the
+//   stream), e.g. UploadPhoto.
 // - observability: counts and times the call (Metrics), logs one JSON line
 //   when it ends, and returns its request id (the client's x-request-id, or
 //   a generated one) in the response trailers.
@@ -97,16 +101,18 @@ class CallInterceptor : public grpc::experimental::Interceptor {
     const auto type = info_->type();
     const bool single_request = type == grpc::experimental::ServerRpcInfo::Type::UNARY ||
                                 type == grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING;
-    if (single_request && methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
-        methods->GetRecvMessage() == nullptr) {
-      decode_failed_ = true;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      // The parse just ran on this thread: a UTF-8 failure left its field.
+      std::string invalid_utf8_field = TakeInvalidUtf8Field();
+      if (single_request && methods->GetRecvMessage() == nullptr) {
+        decode_failed_ = true;
+        invalid_utf8_field_ = std::move(invalid_utf8_field);
+      }
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       if (decode_failed_) {
-        methods->ModifySendStatus(grpc::Status(
-            grpc::StatusCode::INVALID_ARGUMENT,
-            absl::StrCat("request to ", method_,
-                         " could not be decoded: malformed protobuf, or a string field holds invalid UTF-8")));
+        methods->ModifySendStatus(
+            grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, DecodeFailureMessage(method_, invalid_utf8_field_)));
       }
       // In the trailers, not the headers: a failed call whose response has no
       // headers stays retryable by the client's gRPC retry policy.
@@ -176,6 +182,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   bool started_ = false;
   bool finished_ = false;
   bool decode_failed_ = false;
+  std::string invalid_utf8_field_;
 };
 
 class CallInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -235,6 +242,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(const ServerOption
   // describe and call grpc.health.v1.Health (gRPC issue 36665).
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
+  InstallProtobufLogHandler();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   if (options.channelz) grpc::channelz::experimental::InitChannelzService();
 

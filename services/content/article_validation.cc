@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/validation.h"
@@ -60,6 +61,20 @@ absl::Status ValidateAndNormalize(const std::vector<std::string>& paths, Article
     if (!st.ok()) return st;
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckRevisionId(absl::string_view field, absl::string_view revision_id) {
+  if (revision_id.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  int64_t n = 0;
+  const absl::string_view digits = revision_id.substr(1);
+  const bool ok = revision_id[0] == 'r' && !digits.empty() && digits[0] != '0' &&
+                  std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                  absl::SimpleAtoi(digits, &n) && n >= 1;
+  if (ok) return absl::OkStatus();
+  std::string shown(revision_id.substr(0, 32));
+  if (!CheckUtf8("", shown).ok()) shown = "<non-UTF-8>";
+  return absl::InvalidArgumentError(absl::StrCat(field, ": \"", shown, revision_id.size() > 32 ? "…" : "",
+                                                 "\" is not a revision id; revision ids are r1, r2, r3, ..."));
 }
 
 absl::StatusOr<std::vector<std::string>> ResolveUpdateMask(const google::protobuf::FieldMask& mask,

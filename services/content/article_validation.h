@@ -30,6 +30,11 @@ const std::vector<std::string>& WritableArticleFields();
 absl::Status ValidateAndNormalize(const std::vector<std::string>& paths,
                                   newsdesk::content::v1::Article* article);
 
+// A revision id as the store issues them: "r" and a number from 1 up, in
+// decimal without leading zeros, within int64 ("r1", "r27"). Errors:
+// INVALID_ARGUMENT naming `field` (empty → required).
+absl::Status CheckRevisionId(absl::string_view field, absl::string_view revision_id);
+
 // The paths an UpdateArticle request changes: the mask's paths, "*" → all
 // writable fields, an empty mask → the writable fields `patch` sets to a
 // non-default value. Errors: INVALID_ARGUMENT for an unknown or output-only

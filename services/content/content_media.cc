@@ -44,20 +44,22 @@ absl::StatusOr<v1::Gallery> ContentService::CreateGallery(const v1::CreateGaller
     if (auto st = CheckResourceId("gallery_id", request.gallery_id()); !st.ok()) return st;
   }
   if (auto st = CheckRequestId("request_id", request.request_id()); !st.ok()) return st;
-  if (auto st = ValidateGallery(WritableGalleryFields(), request.gallery(), request.gallery_id()); !st.ok()) {
-    return st;
-  }
+  if (auto st = ValidateNewGallery(request.gallery(), request.gallery_id()); !st.ok()) return st;
   return media_.galleries->Create(request.gallery(), request.gallery_id(), request.request_id());
 }
 
-absl::StatusOr<v1::Gallery> ContentService::GetGallery(const v1::GetGalleryRequest& request) {
+absl::StatusOr<v1::Gallery> ContentService::GetGallery(const Principal& caller, const v1::GetGalleryRequest& request) {
   if (auto st = CheckMedia(); !st.ok()) return st;
   auto id = ParseResourceName("name", request.name(), kGalleries);
   if (!id.ok()) return id.status();
+  if (caller.role == Role::kAnonymous) {
+    if (auto st = media_.galleries->CheckPublic(*id); !st.ok()) return st;
+  }
   return media_.galleries->Get(*id);
 }
 
-absl::StatusOr<v1::ListGalleriesResponse> ContentService::ListGalleries(const v1::ListGalleriesRequest& request) {
+absl::StatusOr<v1::ListGalleriesResponse> ContentService::ListGalleries(const Principal& caller,
+                                                                       const v1::ListGalleriesRequest& request) {
   if (auto st = CheckMedia(); !st.ok()) return st;
   auto page_size = EffectivePageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
@@ -65,9 +67,11 @@ absl::StatusOr<v1::ListGalleriesResponse> ContentService::ListGalleries(const v1
   if (!filter.ok()) return filter.status();
   GalleryListQuery query;
   query.filter = &*filter;
-  query.show_deleted = request.show_deleted();
+  query.public_only = caller.role == Role::kAnonymous;
+  query.show_deleted = request.show_deleted() && !query.public_only;
   query.page_size = *page_size;
-  const std::string shape = absl::StrCat(query::Canonical(*filter), "|", query.show_deleted);
+  const std::string shape =
+      absl::StrCat(query::Canonical(*filter), "|", query.show_deleted, query.public_only ? "|public" : "");
   if (!request.page_token().empty()) {
     auto cursor = page_tokens_.Decode(kGalleries, shape, request.page_token());
     if (!cursor.ok()) return cursor.status();
@@ -108,14 +112,21 @@ absl::StatusOr<v1::Gallery> ContentService::UndeleteGallery(const v1::UndeleteGa
   return media_.galleries->Undelete(*id);
 }
 
-absl::StatusOr<v1::Photo> ContentService::GetPhoto(const v1::GetPhotoRequest& request) {
+absl::StatusOr<v1::Photo> ContentService::GetPhoto(const Principal& caller, const v1::GetPhotoRequest& request) {
   if (auto st = CheckMedia(); !st.ok()) return st;
   auto ids = ParsePhotoName("name", request.name());
   if (!ids.ok()) return ids.status();
+  if (caller.role == Role::kAnonymous) {
+    if (auto st = media_.galleries->CheckPublic(ids->first); !st.ok()) {
+      // The same answer as for a photo that does not exist.
+      return absl::IsNotFound(st) ? absl::NotFoundError(absl::StrCat(request.name(), " not found")) : st;
+    }
+  }
   return media_.photos->Get(ids->first, ids->second);
 }
 
-absl::StatusOr<v1::ListPhotosResponse> ContentService::ListPhotos(const v1::ListPhotosRequest& request) {
+absl::StatusOr<v1::ListPhotosResponse> ContentService::ListPhotos(const Principal& caller,
+                                                                 const v1::ListPhotosRequest& request) {
   if (auto st = CheckMedia(); !st.ok()) return st;
   auto gallery_id = ParseResourceName("parent", request.parent(), kGalleries);
   if (!gallery_id.ok()) return gallery_id.status();
@@ -127,6 +138,9 @@ absl::StatusOr<v1::ListPhotosResponse> ContentService::ListPhotos(const v1::List
     auto decoded = page_tokens_.Decode(collection, "", request.page_token());
     if (!decoded.ok()) return decoded.status();
     cursor = *std::move(decoded);
+  }
+  if (caller.role == Role::kAnonymous) {
+    if (auto st = media_.galleries->CheckPublic(*gallery_id); !st.ok()) return st;
   }
   auto page = media_.photos->List(*gallery_id, *page_size, cursor);
   if (!page.ok()) return page.status();
@@ -165,13 +179,13 @@ grpc::ServerUnaryReactor* ContentService::CreateGallery(grpc::CallbackServerCont
 
 grpc::ServerUnaryReactor* ContentService::GetGallery(grpc::CallbackServerContext* context,
                                                      const v1::GetGalleryRequest* request, v1::Gallery* response) {
-  return Reply(context, GetGallery(*request), response);
+  return Reply(context, GetGallery(CallerOf(*context), *request), response);
 }
 
 grpc::ServerUnaryReactor* ContentService::ListGalleries(grpc::CallbackServerContext* context,
                                                         const v1::ListGalleriesRequest* request,
                                                         v1::ListGalleriesResponse* response) {
-  return Reply(context, ListGalleries(*request), response);
+  return Reply(context, ListGalleries(CallerOf(*context), *request), response);
 }
 
 grpc::ServerUnaryReactor* ContentService::UpdateGallery(grpc::CallbackServerContext* context,
@@ -194,13 +208,13 @@ grpc::ServerUnaryReactor* ContentService::UndeleteGallery(grpc::CallbackServerCo
 
 grpc::ServerUnaryReactor* ContentService::GetPhoto(grpc::CallbackServerContext* context,
                                                    const v1::GetPhotoRequest* request, v1::Photo* response) {
-  return Reply(context, GetPhoto(*request), response);
+  return Reply(context, GetPhoto(CallerOf(*context), *request), response);
 }
 
 grpc::ServerUnaryReactor* ContentService::ListPhotos(grpc::CallbackServerContext* context,
                                                      const v1::ListPhotosRequest* request,
                                                      v1::ListPhotosResponse* response) {
-  return Reply(context, ListPhotos(*request), response);
+  return Reply(context, ListPhotos(CallerOf(*context), *request), response);
 }
 
 grpc::ServerUnaryReactor* ContentService::UpdatePhoto(grpc::CallbackServerContext* context,
@@ -217,7 +231,7 @@ grpc::ServerUnaryReactor* ContentService::DeletePhoto(grpc::CallbackServerContex
 namespace {
 
 // Answers a streaming call that cannot be served with one status.
-class RejectUpload final : public grpc::ServerReadReactor<v1::UploadPhotoRequest> {
+class RejectUpload final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
   explicit RejectUpload(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
   void OnDone() override { delete this; }
@@ -231,8 +245,8 @@ class RejectDownload final : public grpc::ServerWriteReactor<v1::DownloadPhotoRe
 
 }  // namespace
 
-grpc::ServerReadReactor<v1::UploadPhotoRequest>* ContentService::UploadPhoto(grpc::CallbackServerContext* context,
-                                                                             v1::Photo* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* ContentService::UploadPhoto(grpc::CallbackServerContext* context,
+                                                                       grpc::ByteBuffer* response) {
   if (auto st = CheckMedia(); !st.ok()) return new RejectUpload(st);
   return NewUploadPhotoReactor(media_, context, response);
 }
@@ -240,7 +254,9 @@ grpc::ServerReadReactor<v1::UploadPhotoRequest>* ContentService::UploadPhoto(grp
 grpc::ServerWriteReactor<v1::DownloadPhotoResponse>* ContentService::DownloadPhoto(
     grpc::CallbackServerContext* context, const v1::DownloadPhotoRequest* request) {
   if (auto st = CheckMedia(); !st.ok()) return new RejectDownload(st);
-  return NewDownloadPhotoReactor(media_, context, *request);
+  if (auto ids = ValidateDownload(*request); !ids.ok()) return new RejectDownload(ids.status());
+  return NewDownloadPhotoReactor(media_, context, *request,
+                                 /*public_only=*/CallerOf(*context).role == Role::kAnonymous);
 }
 
 }  // namespace newsdesk::content

@@ -13,6 +13,7 @@
 #include "services/common/validation.h"
 #include "services/content/article_validation.h"
 #include "storage/content/article_search.h"
+#include "storage/content/gallery_usage.h"
 #include "storage/content/schema.h"
 #include "storage/kv/key_codec.h"
 #include "storage/kv/proto_time.h"
@@ -101,10 +102,7 @@ absl::StatusOr<v1::Article> ContentService::GetArticle(const Principal& caller,
     auto id = ParseResourceName("name", name.substr(0, at), kArticles);
     if (!id.ok()) return id.status();
     const absl::string_view revision = name.substr(at + 1);
-    if (!IsValidResourceId(revision)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("name: the revision id after \"@\" must match [a-z]([a-z0-9-]{0,61}[a-z0-9])?"));
-    }
+    if (auto st = CheckRevisionId("name: the revision id after \"@\"", revision); !st.ok()) return st;
     // Revisions hold unpublished text: not for anonymous readers.
     if (caller.role == Role::kAnonymous) return absl::NotFoundError(absl::StrCat(name, " not found"));
     return articles_->GetRevision(*id, std::string(revision));
@@ -222,8 +220,7 @@ absl::StatusOr<v1::ListArticleRevisionsResponse> ContentService::ListArticleRevi
 absl::StatusOr<v1::Article> ContentService::RollbackArticle(const v1::RollbackArticleRequest& request) {
   auto id = ParseResourceName("name", request.name(), kArticles);
   if (!id.ok()) return id.status();
-  if (request.revision_id().empty()) return absl::InvalidArgumentError("revision_id: required");
-  if (auto st = CheckResourceId("revision_id", request.revision_id()); !st.ok()) return st;
+  if (auto st = CheckRevisionId("revision_id", request.revision_id()); !st.ok()) return st;
   return articles_->Rollback(*id, request.revision_id(), request.etag());
 }
 
@@ -369,6 +366,8 @@ absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::
     if (auto st = backend->galleries_->RebuildIndexes(); !st.ok()) return st;
     if (auto st = backend->db_->MarkSchemaCurrent(); !st.ok()) return st;
   }
+  // A database whose gallery → articles index was never completed gets it now.
+  if (auto st = EnsureGalleryUsageIndex(backend->db_.get()); !st.ok()) return st;
   backend->work_ = std::make_unique<WorkQueue>(backend_options.media_workers);
   backend->storage_work_ = std::make_unique<WorkQueue>(backend_options.storage_workers);
   MediaBackend media{.galleries = backend->galleries_.get(),

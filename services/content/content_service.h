@@ -23,7 +23,12 @@
 namespace newsdesk::content {
 
 
-class ContentService final : public v1::ContentService::CallbackService {
+// UploadPhoto is registered raw (its messages arrive as bytes and are
+// parsed by the reactor): in a client stream, gRPC reports a message it
+// cannot decode like the end of the stream, which would store an upload cut
+// short by a broken message. Parsing itself, the reactor refuses it.
+class ContentService final
+    : public v1::ContentService::WithRawCallbackMethod_UploadPhoto<v1::ContentService::CallbackService> {
  public:
   // Without `media` (no stores), the gallery and photo RPCs answer
   // UNIMPLEMENTED and Article.gallery is not checked. `storage_work` runs
@@ -52,13 +57,17 @@ class ContentService final : public v1::ContentService::CallbackService {
   absl::StatusOr<v1::SearchArticlesResponse> SearchArticles(const Principal& caller, const v1::SearchArticlesRequest& request);
 
   absl::StatusOr<v1::Gallery> CreateGallery(const v1::CreateGalleryRequest& request);
-  absl::StatusOr<v1::Gallery> GetGallery(const v1::GetGalleryRequest& request);
-  absl::StatusOr<v1::ListGalleriesResponse> ListGalleries(const v1::ListGalleriesRequest& request);
+  // Anonymous callers see only galleries (and their photos) that an article
+  // published now uses; any other is NOT_FOUND to them, or left out of
+  // lists (GalleryStore::CheckPublic).
+  absl::StatusOr<v1::Gallery> GetGallery(const Principal& caller, const v1::GetGalleryRequest& request);
+  absl::StatusOr<v1::ListGalleriesResponse> ListGalleries(const Principal& caller,
+                                                          const v1::ListGalleriesRequest& request);
   absl::StatusOr<v1::Gallery> UpdateGallery(const v1::UpdateGalleryRequest& request);
   absl::StatusOr<v1::Gallery> DeleteGallery(const v1::DeleteGalleryRequest& request);
   absl::StatusOr<v1::Gallery> UndeleteGallery(const v1::UndeleteGalleryRequest& request);
-  absl::StatusOr<v1::Photo> GetPhoto(const v1::GetPhotoRequest& request);
-  absl::StatusOr<v1::ListPhotosResponse> ListPhotos(const v1::ListPhotosRequest& request);
+  absl::StatusOr<v1::Photo> GetPhoto(const Principal& caller, const v1::GetPhotoRequest& request);
+  absl::StatusOr<v1::ListPhotosResponse> ListPhotos(const Principal& caller, const v1::ListPhotosRequest& request);
   absl::StatusOr<v1::Photo> UpdatePhoto(const v1::UpdatePhotoRequest& request);
   absl::StatusOr<google::protobuf::Empty> DeletePhoto(const v1::DeletePhotoRequest& request);
 
@@ -109,8 +118,8 @@ class ContentService final : public v1::ContentService::CallbackService {
   grpc::ServerUnaryReactor* UndeleteGallery(grpc::CallbackServerContext* context,
                                             const v1::UndeleteGalleryRequest* request,
                                             v1::Gallery* response) override;
-  grpc::ServerReadReactor<v1::UploadPhotoRequest>* UploadPhoto(grpc::CallbackServerContext* context,
-                                                               v1::Photo* response) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* UploadPhoto(grpc::CallbackServerContext* context,
+                                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetPhoto(grpc::CallbackServerContext* context, const v1::GetPhotoRequest* request,
                                      v1::Photo* response) override;
   grpc::ServerUnaryReactor* ListPhotos(grpc::CallbackServerContext* context, const v1::ListPhotosRequest* request,

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "services/common/validation.h"
+#include "storage/media/image.h"
 
 namespace newsdesk::content {
 namespace {
@@ -107,6 +108,16 @@ absl::Status ValidateGallery(const std::vector<std::string>& paths, const Galler
   return absl::OkStatus();
 }
 
+absl::Status ValidateNewGallery(const Gallery& g, absl::string_view gallery_id) {
+  if (auto st = ValidateGallery(WritableGalleryFields(), g, gallery_id); !st.ok()) return st;
+  if (!g.cover_photo().empty()) {
+    return absl::InvalidArgumentError(
+        "gallery.cover_photo: must be empty on create (a new gallery has no photos); set it with UpdateGallery "
+        "after uploading");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidatePhoto(const std::vector<std::string>& paths, const Photo& p, absl::string_view prefix) {
   for (const std::string& path : paths) {
     const std::string field = absl::StrCat(prefix, ".", path);
@@ -167,6 +178,24 @@ absl::StatusOr<std::vector<std::string>> ResolvePhotoUpdateMask(const google::pr
     return absl::InvalidArgumentError("photo.position: required when update_mask names it");
   }
   return paths;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> ValidateDownload(const v1::DownloadPhotoRequest& request) {
+  auto ids = ParsePhotoName("name", request.name());
+  if (!ids.ok()) return ids.status();
+  if (!request.rendition().empty()) {
+    bool known = false;
+    for (const auto& spec : media::RenditionSpecs()) known = known || request.rendition() == spec.name;
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rendition: \"", Shown(request.rendition()),
+                       "\" is not a rendition; use \"\" for the original, \"thumbnail\" or \"medium\""));
+    }
+  }
+  if (request.offset() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("offset: ", request.offset(), " is negative"));
+  }
+  return ids;
 }
 
 }  // namespace newsdesk::content

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/field_mask.pb.h"
+#include "newsdesk/content/v1/content_service.pb.h"
 #include "newsdesk/content/v1/gallery.pb.h"
 
 namespace newsdesk::content {
@@ -32,6 +33,10 @@ const std::vector<std::string>& WritablePhotoFields();
 absl::Status ValidateGallery(const std::vector<std::string>& paths, const newsdesk::content::v1::Gallery& gallery,
                              absl::string_view gallery_id, absl::string_view prefix = "gallery");
 
+// Checks the gallery of a CreateGallery request: its writable fields, and
+// no cover_photo (a new gallery has no photos to choose from).
+absl::Status ValidateNewGallery(const newsdesk::content::v1::Gallery& gallery, absl::string_view gallery_id);
+
 // Checks the photo fields named in `paths`, e.g. "metadata.photo.alt_text:
 // required".
 absl::Status ValidatePhoto(const std::vector<std::string>& paths, const newsdesk::content::v1::Photo& photo,
@@ -48,5 +53,13 @@ absl::StatusOr<std::vector<std::string>> ResolvePhotoUpdateMask(const google::pr
 
 // Parses "galleries/{gallery_id}/photos/{photo_id}" into the two ids.
 absl::StatusOr<std::pair<std::string, std::string>> ParsePhotoName(absl::string_view field, absl::string_view name);
+
+// Checks a DownloadPhotoRequest before anything is looked up: the name, the
+// rendition ("" for the original, or a name in media::RenditionSpecs()) and
+// a non-negative offset; returns the gallery and photo ids. Whether the
+// photo has that rendition and the offset is within it is checked later
+// (PlanDownload).
+absl::StatusOr<std::pair<std::string, std::string>> ValidateDownload(
+    const newsdesk::content::v1::DownloadPhotoRequest& request);
 
 }  // namespace newsdesk::content

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "services/common/decode_errors.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
@@ -20,17 +21,18 @@ absl::Status OverLimit(int64_t bytes, int64_t limit) {
       absl::StrCat("photo: ", bytes, " bytes is more than the ", limit, " bytes an upload may carry"));
 }
 
-// UploadPhoto: reads the stream through an UploadAssembler, then stores the
-// photo from the work queue.
-class UploadPhotoReactor final : public grpc::ServerReadReactor<v1::UploadPhotoRequest> {
+// UploadPhoto: parses each message of the stream itself (a message that
+// does not decode fails the upload instead of ending it early), feeds it to
+// an UploadAssembler, then stores the photo from the work queue.
+class UploadPhotoReactor final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  UploadPhotoReactor(const MediaBackend& backend, grpc::CallbackServerContext* context, v1::Photo* response)
+  UploadPhotoReactor(const MediaBackend& backend, grpc::CallbackServerContext* context, grpc::ByteBuffer* response)
       : backend_(backend),
         context_(context),
         response_(response),
         assembler_(backend.options.max_photo_bytes),
         start_(absl::Now()) {
-    StartRead(&request_);
+    StartRead(&buffer_);
   }
 
   void OnReadDone(bool ok) override {
@@ -41,6 +43,14 @@ class UploadPhotoReactor final : public grpc::ServerReadReactor<v1::UploadPhotoR
       backend_.work->Schedule([this] { Store(); });
       return;
     }
+    ++messages_;
+    request_.Clear();
+    (void)TakeInvalidUtf8Field();
+    if (!grpc::SerializationTraits<v1::UploadPhotoRequest>::Deserialize(&buffer_, &request_).ok()) {
+      return Finish(ToGrpcStatus(absl::InvalidArgumentError(DecodeFailureMessage(
+          absl::StrCat("/newsdesk.content.v1.ContentService/UploadPhoto (message ", messages_, ")"),
+          TakeInvalidUtf8Field()))));
+    }
     const bool first = !assembler_.has_metadata();
     if (auto st = assembler_.Accept(request_); !st.ok()) return Finish(ToGrpcStatus(st));
     request_.Clear();
@@ -48,7 +58,7 @@ class UploadPhotoReactor final : public grpc::ServerReadReactor<v1::UploadPhotoR
       backend_.work->Schedule([this] { Prepare(); });
       return;
     }
-    StartRead(&request_);
+    StartRead(&buffer_);
   }
 
   void OnDone() override { delete this; }
@@ -60,11 +70,8 @@ class UploadPhotoReactor final : public grpc::ServerReadReactor<v1::UploadPhotoR
     auto replay = backend_.photos->PrepareUpload(assembler_.gallery_id(), assembler_.photo_id(),
                                                  assembler_.request_id());
     if (!replay.ok()) return Finish(ToGrpcStatus(replay.status()));
-    if (replay->has_value()) {
-      *response_ = **std::move(replay);
-      return Finish(grpc::Status::OK);
-    }
-    StartRead(&request_);
+    if (replay->has_value()) return Respond(**replay);
+    StartRead(&buffer_);
   }
 
   // After the last message: decode, process and store.
@@ -91,14 +98,21 @@ class UploadPhotoReactor final : public grpc::ServerReadReactor<v1::UploadPhotoR
          {"receive_seconds", absl::StrCat(absl::ToDoubleSeconds(received_at - start_))},
          {"process_seconds", absl::StrCat(absl::ToDoubleSeconds(processed_at - received_at))},
          {"store_seconds", absl::StrCat(absl::ToDoubleSeconds(stored_at - processed_at))}});
-    *response_ = *std::move(photo);
-    Finish(grpc::Status::OK);
+    Respond(*photo);
+  }
+
+  void Respond(const v1::Photo& photo) {
+    bool own_buffer = false;
+    grpc::Status st = grpc::SerializationTraits<v1::Photo>::Serialize(photo, response_, &own_buffer);
+    Finish(st);
   }
 
   const MediaBackend backend_;
   grpc::CallbackServerContext* const context_;
-  v1::Photo* const response_;
+  grpc::ByteBuffer* const response_;
+  grpc::ByteBuffer buffer_;
   v1::UploadPhotoRequest request_;
+  int messages_ = 0;
   UploadAssembler assembler_;
   const absl::Time start_;
 };
@@ -109,8 +123,8 @@ class UploadPhotoReactor final : public grpc::ServerReadReactor<v1::UploadPhotoR
 class DownloadPhotoReactor final : public grpc::ServerWriteReactor<v1::DownloadPhotoResponse> {
  public:
   DownloadPhotoReactor(const MediaBackend& backend, grpc::CallbackServerContext* context,
-                       v1::DownloadPhotoRequest request)
-      : backend_(backend), context_(context), request_(std::move(request)) {
+                       v1::DownloadPhotoRequest request, bool public_only)
+      : backend_(backend), context_(context), request_(std::move(request)), public_only_(public_only) {
     absl::MutexLock lock(&mu_);
     fetching_ = true;  // Start counts as the first fetch
     backend_.work->Schedule([this] { Start(); });
@@ -153,6 +167,12 @@ class DownloadPhotoReactor final : public grpc::ServerWriteReactor<v1::DownloadP
     gallery_id_ = ids->first;
     photo_id_ = ids->second;
     snapshot_ = backend_.photos->NewSnapshot();
+    if (public_only_) {
+      if (auto st = backend_.galleries->CheckPublic(gallery_id_, snapshot_.get()); !st.ok()) {
+        // The same answer as for a photo that does not exist.
+        return absl::IsNotFound(st) ? absl::NotFoundError(absl::StrCat(request_.name(), " not found")) : st;
+      }
+    }
     auto photo = backend_.photos->Get(gallery_id_, photo_id_, snapshot_.get());
     if (!photo.ok()) return photo.status();
     auto range = PlanDownload(*photo, request_.rendition(), request_.offset());
@@ -227,6 +247,7 @@ class DownloadPhotoReactor final : public grpc::ServerWriteReactor<v1::DownloadP
   const MediaBackend backend_;
   grpc::CallbackServerContext* const context_;
   const v1::DownloadPhotoRequest request_;
+  const bool public_only_;
   // Set by Open before the first write or fetch; read-only afterwards.
   std::string gallery_id_, photo_id_;
   std::unique_ptr<kv::Snapshot> snapshot_;
@@ -323,15 +344,16 @@ absl::StatusOr<DownloadRange> PlanDownload(const v1::Photo& photo, absl::string_
   return DownloadRange{*object, offset};
 }
 
-grpc::ServerReadReactor<v1::UploadPhotoRequest>* NewUploadPhotoReactor(const MediaBackend& backend,
-                                                                       grpc::CallbackServerContext* context,
-                                                                       v1::Photo* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* NewUploadPhotoReactor(const MediaBackend& backend,
+                                                                 grpc::CallbackServerContext* context,
+                                                                 grpc::ByteBuffer* response) {
   return new UploadPhotoReactor(backend, context, response);
 }
 
 grpc::ServerWriteReactor<v1::DownloadPhotoResponse>* NewDownloadPhotoReactor(
-    const MediaBackend& backend, grpc::CallbackServerContext* context, const v1::DownloadPhotoRequest& request) {
-  return new DownloadPhotoReactor(backend, context, request);
+    const MediaBackend& backend, grpc::CallbackServerContext* context, const v1::DownloadPhotoRequest& request,
+    bool public_only) {
+  return new DownloadPhotoReactor(backend, context, request, public_only);
 }
 
 }  // namespace newsdesk::content

@@ -12,6 +12,7 @@
 // write in flight and reads the next chunk while it is being sent.
 #pragma once
 
+#include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/server_callback.h>
 
 #include <cstdint>
@@ -96,10 +97,15 @@ struct DownloadRange {
 absl::StatusOr<DownloadRange> PlanDownload(const v1::Photo& photo, absl::string_view rendition, int64_t offset);
 
 // The reactors; each deletes itself when the call is done.
-grpc::ServerReadReactor<v1::UploadPhotoRequest>* NewUploadPhotoReactor(const MediaBackend& backend,
-                                                                       grpc::CallbackServerContext* context,
-                                                                       v1::Photo* response);
+// UploadPhoto reads raw messages (see ContentService) and answers a
+// serialized Photo in `response`.
+grpc::ServerReadReactor<grpc::ByteBuffer>* NewUploadPhotoReactor(const MediaBackend& backend,
+                                                                 grpc::CallbackServerContext* context,
+                                                                 grpc::ByteBuffer* response);
+// With `public_only` (an anonymous caller), a photo of a gallery that is
+// not public (GalleryStore::CheckPublic) is NOT_FOUND.
 grpc::ServerWriteReactor<v1::DownloadPhotoResponse>* NewDownloadPhotoReactor(
-    const MediaBackend& backend, grpc::CallbackServerContext* context, const v1::DownloadPhotoRequest& request);
+    const MediaBackend& backend, grpc::CallbackServerContext* context, const v1::DownloadPhotoRequest& request,
+    bool public_only);
 
 }  // namespace newsdesk::content

@@ -5,6 +5,7 @@
 #include <grpcpp/support/channel_arguments.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <mutex>
@@ -84,6 +85,25 @@ std::string FileSignature(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return "";
   return absl::StrCat(st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec, "/", st.st_size, "/", st.st_ino);
+}
+
+absl::Status CheckContentClientOptions(const ContentClientOptions& o) {
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return absl::FailedPreconditionError("--content_tls_cert_file and --content_tls_key_file must be given together");
+  }
+  if (!o.tls_cert_file.empty() && o.tls_ca_file.empty()) {
+    return absl::FailedPreconditionError(
+        "--content_tls_cert_file needs --content_tls_ca_file (without it the channel would be plaintext)");
+  }
+  const std::pair<const char*, const std::string*> files[] = {{"--content_tls_ca_file", &o.tls_ca_file},
+                                                              {"--content_tls_cert_file", &o.tls_cert_file},
+                                                              {"--content_tls_key_file", &o.tls_key_file}};
+  for (const auto& [flag, path] : files) {
+    if (!path->empty() && (access(path->c_str(), R_OK) != 0 || ReadFile(*path).empty())) {
+      return absl::FailedPreconditionError(absl::StrCat(flag, ": cannot read ", *path));
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::string ContentServiceConfig(const ContentClientOptions& o) {

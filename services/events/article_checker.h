@@ -54,6 +54,14 @@ struct ContentClientOptions {
   absl::Duration max_backoff = absl::Milliseconds(500);
 };
 
+// Checks the TLS settings of the content channel before it is made: a
+// client certificate needs its key and a CA (--content_tls_cert_file and
+// --content_tls_key_file without --content_tls_ca_file would silently fall
+// back to plaintext), and every file named must be readable (with an
+// unreadable CA file gRPC would trust the system's root certificates
+// instead). Errors: FAILED_PRECONDITION naming the flag.
+absl::Status CheckContentClientOptions(const ContentClientOptions& options);
+
 // The service config of the channel to the content service: retries
 // GetArticle on UNAVAILABLE with exponential backoff, done by gRPC itself,
 // and retry throttling: once most recent calls have failed, gRPC stops

@@ -359,6 +359,7 @@ grpc::ServerWriteReactor<v1::EventChange>* EventsService::WatchEvents(grpc::Call
 
 absl::StatusOr<std::unique_ptr<EventsBackend>> EventsBackend::Open(const std::string& db_path,
                                                                    EventsBackendOptions options, Clock* clock) {
+  if (auto st = CheckContentClientOptions(options.content); !st.ok()) return st;
   kv::DatabaseOptions db_options;
   db_options.path = db_path;
   db_options.column_families = EventsColumnFamilies();

@@ -19,8 +19,6 @@
 
 namespace newsdesk::events {
 
-namespace v1 = ::newsdesk::events::v1;
-
 class EventsService final : public v1::EventsService::CallbackService {
  public:
   EventsService(EventStore* store, ArticleChecker* articles, WatchHub* hub, PageTokenCodec page_tokens,
@@ -94,7 +92,8 @@ struct EventsBackendOptions {
 class EventsBackend {
  public:
   // Opens (or creates) the database at `db_path`. Errors: see
-  // kv::Database::Open.
+  // kv::Database::Open; FAILED_PRECONDITION for content TLS settings that
+  // cannot work (CheckContentClientOptions).
   static absl::StatusOr<std::unique_ptr<EventsBackend>> Open(const std::string& db_path,
                                                              EventsBackendOptions options = {},
                                                              Clock* clock = Clock::Real());

@@ -40,9 +40,35 @@ std::string DateValue(absl::CivilDay d) {
   return absl::StrFormat("%04d%02d%02d", static_cast<int>(d.year()), d.month(), d.day());
 }
 
+// RFC 5545 3.1: a content line holds no CONTROL characters (all below
+// 0x20 but TAB, and DEL). TEXT values are escaped before they get here, but
+// others (the UID from the event's name, URL, TZID) are written as stored:
+// dropping them here means no value can start a line of its own.
+std::string WithoutControls(absl::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  for (char c : line) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+// A parameter value (RFC 5545 3.1 param-value): DQUOTE is never allowed, and
+// a value holding ";", ":" or "," must be quoted.
+std::string ParamValue(absl::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c != '"') out.push_back(c);
+  }
+  if (out.find_first_of(";:,") != std::string::npos) out = absl::StrCat("\"", out, "\"");
+  return out;
+}
+
 class Writer {
  public:
-  void Line(absl::string_view line) { out_ += FoldLine(line); }
+  void Line(absl::string_view line) { out_ += FoldLine(WithoutControls(line)); }
   void Prop(absl::string_view name, absl::string_view value) { Line(absl::StrCat(name, ":", value)); }
   void Text(absl::string_view name, absl::string_view value) {
     if (!value.empty()) Prop(name, EscapeText(value));
@@ -214,16 +240,16 @@ absl::StatusOr<std::string> EncodeCalendar(const std::vector<Event>& events) {
       if (!tz.ok()) return tz.status();
       const absl::Time start = FromProtoTime(s.start_time());
       const absl::Time end = FromProtoTime(s.end_time());
-      w.Prop(absl::StrCat("DTSTART;TZID=", s.time_zone()), LocalStamp(start, *tz));
+      w.Prop(absl::StrCat("DTSTART;TZID=", ParamValue(s.time_zone())), LocalStamp(start, *tz));
       // RFC 5545: DTEND must be later than DTSTART; an instant has none.
-      if (end > start) w.Prop(absl::StrCat("DTEND;TZID=", s.time_zone()), LocalStamp(end, *tz));
+      if (end > start) w.Prop(absl::StrCat("DTEND;TZID=", ParamValue(s.time_zone())), LocalStamp(end, *tz));
     } else {
       absl::CivilDay first, after;
       PartialDays(s, &first, &after);
       w.Prop("DTSTART;VALUE=DATE", DateValue(first));
       w.Prop("DTEND;VALUE=DATE", DateValue(after));
     }
-    const std::string lang = e.language().empty() ? "" : absl::StrCat(";LANGUAGE=", e.language());
+    const std::string lang = e.language().empty() ? "" : absl::StrCat(";LANGUAGE=", ParamValue(e.language()));
     w.Text(absl::StrCat("SUMMARY", lang), e.title());
     w.Text(absl::StrCat("DESCRIPTION", lang), e.description());
     w.Prop("STATUS", IcsStatus(e.status()));

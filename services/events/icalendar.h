@@ -35,6 +35,9 @@ std::string EncodeTimeZone(absl::TimeZone tz, absl::string_view tzid, absl::Time
 // (DTEND exclusive: May 2018 is 20180501..20180601); EXACT schedules are
 // DATE-TIME values with TZID. Errors: INVALID_ARGUMENT for a stored schedule
 // that no longer validates (e.g. a time zone removed from the system).
+// Whatever the events hold, the output is well-formed: values that are not
+// TEXT lose control characters and parameter values are quoted when needed,
+// so no value can start a line or a parameter of its own.
 absl::StatusOr<std::string> EncodeCalendar(const std::vector<::newsdesk::events::v1::Event>& events);
 
 }  // namespace newsdesk::events

@@ -15,8 +15,6 @@ constexpr char kTokenVersion = 1;
 constexpr size_t kEpochBytes = 8;
 }  // namespace
 
-namespace v1 = ::newsdesk::events::v1;
-
 ResumeTokenCodec::ResumeTokenCodec(std::string epoch) : epoch_(epoch.substr(0, kEpochBytes)) {
   epoch_.resize(kEpochBytes, '\0');
 }

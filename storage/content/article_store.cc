@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "storage/content/article_search.h"
+#include "storage/content/gallery_usage.h"
 #include "storage/content/schema.h"
 #include "storage/content/slug.h"
 #include "storage/kv/ids.h"
@@ -199,6 +200,7 @@ std::vector<std::pair<std::string, std::string>> ArticleIndexEntries(const Artic
     entries.emplace_back(TagPrefix(kArticlesLiveByTag, tag) + OrderSuffix(create, id), "");
     entries.emplace_back(TagPrefix(kArticlesLiveByTagPublish, tag) + OrderSuffix(publish, id), "");
   }
+  AppendGalleryUsageEntries(a, &entries);
   const SearchLengths lengths = AppendSearchEntries(a, &entries);
   if (search != nullptr) *search = lengths;
   return entries;
@@ -741,6 +743,9 @@ absl::Status ArticleStore::RebuildIndexes() {
   if (in_batch > 0) {
     if (auto st = db_->Write(*batch); !st.ok()) return st;
   }
+  kv::WriteBatch done(*db_);
+  done.Put(kIndexesCf, GalleryUsageMarkerKey(), "");
+  if (auto st = db_->Write(done); !st.ok()) return st;
   // Drop the old entries and the range deletion now rather than in later
   // background compactions that would compete with serving.
   return db_->CompactAll(kIndexesCf);

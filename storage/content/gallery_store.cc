@@ -6,6 +6,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "storage/content/gallery_usage.h"
 #include "storage/content/schema.h"
 #include "storage/kv/key_codec.h"
 #include "storage/kv/request_ids.h"
@@ -227,11 +228,27 @@ absl::Status GalleryStore::CheckLive(const std::string& gallery_id) const {
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> GalleryStore::IsPublic(const Gallery& g, absl::Time now, const kv::Snapshot* snapshot) const {
+  if (IsDeleted(g)) return false;
+  return GalleryHasPublishedArticle(*db_, IdOf(g), now, snapshot);
+}
+
+absl::Status GalleryStore::CheckPublic(const std::string& gallery_id, const kv::Snapshot* snapshot) const {
+  auto g = Load(gallery_id, snapshot);
+  if (!g.ok()) return g.status();
+  auto is_public = IsPublic(*g, clock_->Now(), snapshot);
+  if (!is_public.ok()) return is_public.status();
+  if (!*is_public) return absl::NotFoundError(absl::StrCat(GalleryName(gallery_id), " not found"));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<GalleryPage> GalleryStore::List(const GalleryListQuery& query) const {
   if (!query.cursor.empty() && !IsValidCursor(query.cursor)) {
     return absl::InvalidArgumentError("page_token does not point into the galleries collection");
   }
-  const std::string prefix(1, query.show_deleted ? kGalleriesAllByCreate : kGalleriesLiveByCreate);
+  const bool all = query.show_deleted && !query.public_only;
+  const std::string prefix(1, all ? kGalleriesAllByCreate : kGalleriesLiveByCreate);
+  const absl::Time now = clock_->Now();
   auto snapshot = db_->GetSnapshot();
   auto it = db_->Scan(kMediaIndexesCf, prefix, kv::PrefixSuccessor(prefix), snapshot.get());
   if (!query.cursor.empty()) {
@@ -247,6 +264,11 @@ absl::StatusOr<GalleryPage> GalleryStore::List(const GalleryListQuery& query) co
     auto g = Load(std::string(suffix.substr(8)), snapshot.get());
     if (!g.ok()) return g.status();
     if (query.filter != nullptr && !query::Matches(*query.filter, GalleryFields(*g))) continue;
+    if (query.public_only) {
+      auto is_public = IsPublic(*g, now, snapshot.get());
+      if (!is_public.ok()) return is_public.status();
+      if (!*is_public) continue;
+    }
     if (static_cast<int>(page.galleries.size()) == query.page_size) {
       page.next_cursor = last;
       break;

@@ -38,6 +38,9 @@ struct GalleryListQuery {
   // Parsed against GalleryFilterSchema(); nullptr means no filter.
   const query::Node* filter = nullptr;
   bool show_deleted = false;
+  // Only galleries an anonymous reader may see (IsPublic); show_deleted is
+  // then ignored.
+  bool public_only = false;
   int page_size = 50;
   // A previous page's next_cursor for the same query, or empty.
   std::string cursor;
@@ -97,6 +100,12 @@ class GalleryStore {
   // FAILED_PRECONDITION (deleted); messages name the gallery.
   absl::Status CheckLive(const std::string& gallery_id) const;
 
+  // Whether anonymous readers may see the gallery and its photos: it exists,
+  // is not deleted, and an article published at the clock's now uses it
+  // (gallery_usage.h). Errors: NOT_FOUND ("galleries/{id} not found", the
+  // same as for a gallery that does not exist), DATA_LOSS, UNAVAILABLE.
+  absl::Status CheckPublic(const std::string& gallery_id, const kv::Snapshot* snapshot = nullptr) const;
+
   // --- For PhotoStore, which changes a gallery's photos under its lock. ---
 
   // Serialises changes to the galleries named in `keys` (gallery ids, and
@@ -118,6 +127,8 @@ class GalleryStore {
 
  private:
   absl::StatusOr<Gallery> WithCount(Gallery gallery, const kv::Snapshot* snapshot) const;
+  // CheckPublic for a loaded record.
+  absl::StatusOr<bool> IsPublic(const Gallery& gallery, absl::Time now, const kv::Snapshot* snapshot) const;
   absl::StatusOr<Gallery> LoadForChange(const std::string& gallery_id, const std::string& etag) const;
   // FAILED_PRECONDITION unless `cover_photo` names a stored photo of the gallery.
   absl::Status CheckCoverPhoto(const std::string& gallery_id, const std::string& cover_photo) const;

@@ -11,11 +11,13 @@ namespace newsdesk::content {
 
 // Version 2 added galleries and photos: the column families media_indexes,
 // media_counters and photo_bytes and the record kinds 'g' and 'p' (created
-// at open). Version 3 changed the search postings (see article_search.h) and
-// retired the kSearchDocs entries. A version 1 or 2 database is opened and its
-// indexes are regenerated from the records before it is marked version 3
-// (ContentBackend::Open); from then on an older binary refuses it rather than
-// misreading the postings or compacting counters it has no merge operator for.
+// at open). Version 3 changed the search postings (see article_search.h),
+// retired the kSearchDocs entries and added the gallery → articles index
+// (kGalleryArticles, gallery_usage.h). A version 1 or 2 database is opened
+// and its indexes are regenerated from the records before it is marked
+// version 3 (ContentBackend::Open); from then on an older binary refuses it
+// rather than misreading the postings, missing gallery usage or compacting
+// counters it has no merge operator for.
 inline constexpr uint32_t kContentSchemaVersion = 3;
 inline constexpr uint32_t kContentRebuildFrom[] = {1, 2};
 
@@ -55,6 +57,7 @@ inline constexpr char kArticlesLiveByTag = 0x05;      // + tag + 0x00 + ord(crea
 inline constexpr char kArticlesLiveByUpdate = 0x06;   // + ord(update) + id → ""
 inline constexpr char kArticlesLiveByState = 0x07;    // + 'D'|'P' + ord(create) + id → ""
 inline constexpr char kArticlesLiveByTagPublish = 0x08;  // + tag + 0x00 + ord(publish) + id → ""
+inline constexpr char kGalleryArticles = 0x09;        // + lp(gallery id) + i64(publish) + id → "" (gallery_usage.h)
 inline constexpr char kSearchPostings = 0x10;         // + term + 0x00 + id → posting (see article_search.h)
 // 0x11 held per-document search entries up to schema version 2; unused since.
 

@@ -22,6 +22,11 @@ namespace newsdesk::kv {
 // Index of a column family in DatabaseOptions::column_families.
 using CfId = int;
 
+// The default column family, which holds the database's own metadata (schema
+// version, secrets). Readable with Get and Scan for maintenance and tests;
+// nothing above storage/kv writes it.
+inline constexpr CfId kMetadataCf = -1;
+
 struct ColumnFamilySpec {
   std::string name;
   // Data read on every request (records, indexes) keeps LZ4 in the last

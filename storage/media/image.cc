@@ -255,6 +255,14 @@ absl::Status InitMedia() {
     if (VIPS_INIT("newsdesk") != 0) {
       return new absl::Status(absl::InternalError(absl::StrCat("libvips failed to start: ", TakeVipsError())));
     }
+    // One thread per pipeline. With more, libvips 8.14 sometimes loses a
+    // decoding error raised in a worker thread ("error in tile") and the
+    // operation succeeds: a WebP whose pixels do not decode was accepted
+    // about every other time (found by fuzz_image_header; upstream fixes the
+    // error propagation of vips_sink_disc piecemeal, e.g.
+    // libvips/libvips#4344). Decoding is sequential anyway; uploads run in
+    // parallel on the media work queue (--media_workers).
+    vips_concurrency_set(1);
     // Decoded uploads must not outlive their request in a shared cache.
     vips_cache_set_max(0);
     vips_cache_set_max_mem(0);

@@ -15,27 +15,17 @@
 #include "services/content/content_access.h"
 #include "services/content/content_service.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_certs.h"
 
 namespace newsdesk {
 namespace {
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void Shell(const std::string& command) {
-  ASSERT_EQ(std::system((command + " >/dev/null 2>&1").c_str()), 0) << command;
-}
+std::string Read(const std::string& path) { return testing::ReadFile(path); }
 
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Shell(absl::StrCat("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=newsdesk-test-ca -keyout ",
-                     Path("ca.key"), " -out ", Path("ca.pem")));
-    std::ofstream(Path("san.ext")) << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
+    certs_.MakeCa();
     Issue("server", "localhost");
     Issue("client", "events-service");
   }
@@ -43,12 +33,7 @@ class TlsTest : public ::testing::Test {
   std::string Path(const std::string& name) const { return dir_.Sub(name); }
 
   // A key and a certificate signed by the test CA.
-  void Issue(const std::string& name, const std::string& cn) {
-    Shell(absl::StrCat("openssl req -newkey rsa:2048 -nodes -subj /CN=", cn, " -keyout ", Path(name + ".key"),
-                     " -out ", Path(name + ".csr")));
-    Shell(absl::StrCat("openssl x509 -req -days 1 -in ", Path(name + ".csr"), " -CA ", Path("ca.pem"), " -CAkey ",
-                     Path("ca.key"), " -CAcreateserial -extfile ", Path("san.ext"), " -out ", Path(name + ".pem")));
-  }
+  void Issue(const std::string& name, const std::string& cn) { certs_.Issue(name, cn); }
 
   void Start(bool mutual, const std::string& health_listen = "") {
     auto backend = content::ContentBackend::Open(Path("db"));
@@ -103,6 +88,7 @@ class TlsTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  testing::TestCertificates certs_{dir_};
   std::unique_ptr<content::ContentBackend> backend_;
   std::unique_ptr<GrpcServer> server_;
 };
@@ -121,8 +107,7 @@ TEST_F(TlsTest, MutualTlsNeedsAClientCertificateFromTheCa) {
   EXPECT_TRUE(Check(Tls(true)).ok());
   EXPECT_EQ(Check(Tls(false)).error_code(), grpc::StatusCode::UNAVAILABLE) << "handshake fails without a certificate";
   // A certificate from another CA is refused too.
-  Shell(absl::StrCat("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=intruder -keyout ",
-                   Path("intruder.key"), " -out ", Path("intruder.pem")));
+  certs_.SelfSigned("intruder", "intruder");
   grpc::SslCredentialsOptions o;
   o.pem_root_certs = Read(Path("ca.pem"));
   o.pem_private_key = Read(Path("intruder.key"));

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "storage/content/article_search.h"
 #include "storage/content/article_store.h"
+#include "storage/content/gallery_usage.h"
 #include "storage/content/schema.h"
 #include "storage/kv/key_codec.h"
 #include "storage/kv/proto_time.h"
@@ -433,25 +434,90 @@ std::map<std::string, std::string> Dump(kv::Database* db, kv::CfId cf) {
 }
 
 TEST_F(WorkflowTest, RebuiltIndexesEqualTheLiveOnes) {
+  // As ContentBackend::Open does on a new database: the gallery usage index
+  // starts complete (its marker is written).
+  ASSERT_TRUE(EnsureGalleryUsageIndex(db_.get()).ok());
   for (int i = 0; i < 8; ++i) {
-    MustCreate(absl::StrCat("b", i), absl::StrCat("Konferencja w Ałmaty ", i), {"zdrowie"}, "Szpitale współpracują.");
+    Article a;
+    a.set_title(absl::StrCat("Konferencja w Ałmaty ", i));
+    a.set_body("Szpitale współpracują.");
+    a.add_tags("zdrowie");
+    // Galleries: g0 for even articles, g1 for odd ones, none for b7.
+    if (i != 7) a.set_gallery(absl::StrCat("galleries/g", i % 2));
+    ASSERT_TRUE(store_->Create(a, absl::StrCat("b", i), "").ok());
     clock_.Advance(absl::Seconds(3));
     if (i % 2 == 0) { ASSERT_TRUE(store_->Publish(absl::StrCat("b", i), "", std::nullopt).ok()); }
     if (i == 3) { ASSERT_TRUE(store_->Delete("b3", "").ok()); }
     if (i == 5) {
       Article patch;
       patch.set_body("Zmieniona treść o ochronie zdrowia.");
-      ASSERT_TRUE(store_->Update("b5", patch, {"body"}, "").ok());
+      patch.set_gallery("galleries/g2");
+      ASSERT_TRUE(store_->Update("b5", patch, {"body", "gallery"}, "").ok());
     }
   }
+  // A scheduled one, and a published one taken back to draft.
+  ASSERT_TRUE(store_->Publish("b1", "", clock_.Now() + absl::Hours(1)).ok());
+  ASSERT_TRUE(store_->Unpublish("b2", "").ok());
+  const auto used = [&](const std::string& gallery) { return *ArticlesUsingGallery(*db_, gallery); };
+  const auto published = [&](const std::string& gallery) {
+    return *GalleryHasPublishedArticle(*db_, gallery, clock_.Now());
+  };
+  EXPECT_EQ(used("g0"), (std::vector<std::string>{"articles/b0", "articles/b4", "articles/b6", "articles/b2"}));
+  EXPECT_EQ(used("g1"), (std::vector<std::string>{"articles/b1"})) << "b3 is deleted, b5 moved, b7 has none";
+  EXPECT_EQ(used("g2"), (std::vector<std::string>{"articles/b5"}));
+  EXPECT_TRUE(published("g0"));
+  EXPECT_FALSE(published("g1"));
+  EXPECT_FALSE(published("g2"));
+
   const auto indexes = Dump(db_.get(), kIndexesCf);
   std::map<std::string, int64_t> counters;
   for (const auto& [k, v] : Dump(db_.get(), kCountersCf)) counters[k] = *db_->GetInt64(kCountersCf, k);
   ASSERT_FALSE(indexes.empty());
+  ASSERT_EQ(indexes.count(GalleryUsageMarkerKey()), 1u);
   ASSERT_TRUE(store_->RebuildIndexes().ok());
   EXPECT_EQ(Dump(db_.get(), kIndexesCf), indexes);
   for (const auto& [k, v] : counters) EXPECT_EQ(*db_->GetInt64(kCountersCf, k), v) << k;
   EXPECT_EQ(counters["search/docs"], 7);
+  EXPECT_EQ(used("g0"), (std::vector<std::string>{"articles/b0", "articles/b4", "articles/b6", "articles/b2"}));
+}
+
+TEST_F(WorkflowTest, ScheduledArticlePublishesItsGalleryAtPublishTime) {
+  Article a;
+  a.set_title("Zapowiedź");
+  a.set_gallery("galleries/almaty");
+  ASSERT_TRUE(store_->Create(a, "zapowiedz", "").ok());
+  const absl::Time at = clock_.Now() + absl::Minutes(10);
+  ASSERT_TRUE(store_->Publish("zapowiedz", "", at).ok());
+  EXPECT_FALSE(*GalleryHasPublishedArticle(*db_, "almaty", at - absl::Microseconds(1)));
+  EXPECT_TRUE(*GalleryHasPublishedArticle(*db_, "almaty", at));
+  EXPECT_TRUE(*GalleryHasPublishedArticle(*db_, "almaty", absl::InfiniteFuture()));
+  EXPECT_FALSE(*GalleryHasPublishedArticle(*db_, "almat", at)) << "a prefix of the id is another gallery";
+  EXPECT_FALSE(*GalleryHasPublishedArticle(*db_, "almaty2", at));
+}
+
+TEST_F(WorkflowTest, GalleryUsageIndexIsBuiltForADatabaseWrittenWithoutIt) {
+  Article a;
+  a.set_title("Wizyta");
+  a.set_gallery("galleries/almaty");
+  ASSERT_TRUE(store_->Create(a, "wizyta", "").ok());
+  ASSERT_TRUE(store_->Publish("wizyta", "", std::nullopt).ok());
+  // What a version 2 database holds: no gallery usage entries, no marker.
+  const std::string prefix(1, kGalleryArticles);
+  {
+    kv::WriteBatch strip(*db_);
+    for (auto it = db_->Scan(kIndexesCf, prefix, kv::PrefixSuccessor(prefix)); it->Valid(); it->Next()) {
+      strip.Delete(kIndexesCf, it->key());
+    }
+    ASSERT_TRUE(db_->Write(strip).ok());
+  }
+  ASSERT_FALSE(*GalleryHasPublishedArticle(*db_, "almaty", clock_.Now()));
+  ASSERT_TRUE(EnsureGalleryUsageIndex(db_.get()).ok());
+  EXPECT_TRUE(*GalleryHasPublishedArticle(*db_, "almaty", clock_.Now()));
+  EXPECT_TRUE(db_->Get(kIndexesCf, GalleryUsageMarkerKey())->has_value());
+  // With the marker present it changes nothing: live writes keep the index.
+  ASSERT_TRUE(store_->Unpublish("wizyta", "").ok());
+  ASSERT_TRUE(EnsureGalleryUsageIndex(db_.get()).ok());
+  EXPECT_FALSE(*GalleryHasPublishedArticle(*db_, "almaty", clock_.Now()));
 }
 
 }  // namespace

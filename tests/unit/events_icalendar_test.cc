@@ -146,6 +146,27 @@ TEST(ICalendarTest, UidIsStableAcrossRevisions) {
   EXPECT_NE(ib->find("SEQUENCE:9\r\n"), std::string::npos);
 }
 
+TEST(ICalendarTest, NoStoredValueCanStartALineOrAParameter) {
+  // Values the encoder writes without TEXT escaping: the UID (from the name),
+  // the URL, LANGUAGE. Found by fuzz_icalendar (a NUL byte in the name).
+  Event e = MayConference();
+  e.set_name(std::string("events/a\r\nBEGIN:VEVENT\r\nX\0y", 30));
+  e.mutable_location()->set_online_url("https://example.org/\r\nATTACH:evil");
+  e.set_language("pl:EVIL;X=1");
+  auto ics = EncodeCalendar({e});
+  ASSERT_TRUE(ics.ok()) << ics.status();
+  const std::string text = Unfold(*ics);
+  size_t begins = 0;
+  for (size_t at = text.find("BEGIN:VEVENT"); at != std::string::npos; at = text.find("BEGIN:VEVENT", at + 1)) {
+    begins += at == 0 || text[at - 1] == '\n';
+  }
+  EXPECT_EQ(begins, 1u) << text;
+  EXPECT_NE(text.find("\nUID:aBEGIN:VEVENTXy@newsdesk-events\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nURL;VALUE=URI:https://example.org/ATTACH:evil\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nSUMMARY;LANGUAGE=\"pl:EVIL;X=1\":"), std::string::npos) << text;
+  EXPECT_EQ(text.find('\0'), std::string::npos);
+}
+
 TEST(ICalendarTest, YearAndDayRangesUseExclusiveEndDates) {
   Event year = MayConference();
   Schedule* s = year.mutable_schedule();

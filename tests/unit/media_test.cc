@@ -280,6 +280,46 @@ TEST(MediaValidationTest, GalleryCoverPhotoMustBeItsOwn) {
   EXPECT_TRUE(absl::StartsWith(ValidateGallery(WritableGalleryFields(), g, "almaty").message(), "gallery.title"));
 }
 
+TEST(MediaValidationTest, NewGalleryHasNoCoverPhoto) {
+  v1::Gallery g;
+  g.set_title("Ałmaty 2018");
+  EXPECT_TRUE(ValidateNewGallery(g, "almaty").ok());
+  EXPECT_TRUE(ValidateNewGallery(g, "").ok());
+  // Its own photo or another gallery's: no photo can exist yet.
+  for (const char* cover : {"galleries/almaty/photos/p1", "galleries/other/photos/p1"}) {
+    g.set_cover_photo(cover);
+    for (const char* id : {"almaty", ""}) {
+      auto st = ValidateNewGallery(g, id);
+      EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << cover << " " << id;
+      EXPECT_TRUE(absl::StartsWith(st.message(), "gallery.cover_photo:")) << st;
+    }
+  }
+}
+
+TEST(MediaValidationTest, DownloadRequestsAreCheckedBeforeAnyLookup) {
+  v1::DownloadPhotoRequest r;
+  r.set_name("galleries/g/photos/p");
+  ASSERT_TRUE(ValidateDownload(r).ok());
+  EXPECT_EQ(ValidateDownload(r)->first, "g");
+  for (const char* rendition : {"thumbnail", "medium"}) {
+    r.set_rendition(rendition);
+    EXPECT_TRUE(ValidateDownload(r).ok()) << rendition;
+  }
+  for (const std::string& rendition : {std::string("original"), std::string("THUMBNAIL"),
+                                      std::string("../thumbnail"), std::string("thumbnail\0", 10)}) {
+    r.set_rendition(rendition);
+    auto st = ValidateDownload(r).status();
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_TRUE(absl::StartsWith(st.message(), "rendition:")) << st;
+  }
+  r.clear_rendition();
+  r.set_offset(-1);
+  EXPECT_TRUE(absl::StartsWith(ValidateDownload(r).status().message(), "offset:"));
+  r.set_offset(0);
+  r.set_name("galleries/g/photos/../p");
+  EXPECT_TRUE(absl::StartsWith(ValidateDownload(r).status().message(), "name:"));
+}
+
 TEST(MediaValidationTest, UpdateMasks) {
   v1::Photo p;
   p.set_caption("c");

@@ -38,6 +38,22 @@ TEST(StatusMappingTest, HidesInternalDetail) {
   }
 }
 
+TEST(StatusMappingTest, MessagesEchoingClientInputStayReadable) {
+  const std::string nul = std::string("order_by: \"create_time") + '\0' + "\" is not supported";
+  EXPECT_EQ(ToGrpcStatus(absl::InvalidArgumentError(nul)).error_message(),
+            "order_by: \"create_time\\x00\" is not supported");
+  EXPECT_EQ(ClientMessage("filter: \"a\x01\x7f\""), "filter: \"a\\x01\\x7f\"");
+  // Invalid UTF-8 byte by byte; valid multi-byte characters stay.
+  EXPECT_EQ(ClientMessage("ż\xc3\x28ł\xff"), "ż\\xc3(ł\\xff");
+  EXPECT_EQ(ClientMessage("name: \xe2\x82"), "name: \\xe2\\x82");
+  // Long messages are cut at a character boundary.
+  const std::string cut = ClientMessage(std::string(600, 'a') + std::string(600, '\x01'));
+  EXPECT_LE(cut.size(), kMaxClientMessageBytes + 3);
+  EXPECT_EQ(cut.substr(cut.size() - 3), "\xe2\x80\xa6");
+  EXPECT_EQ(ClientMessage(std::string(2000, 'x')).size(), kMaxClientMessageBytes + 3);
+  EXPECT_EQ(ClientMessage(std::string(300, '\xc5')).substr(0, 8), "\\xc5\\xc5");
+}
+
 TEST(StatusMappingTest, OkStaysOk) { EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok()); }
 
 }  // namespace

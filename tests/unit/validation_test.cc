@@ -174,5 +174,17 @@ TEST(RequestIdTest, AcceptsUuidsAndRejectsOthers) {
   EXPECT_FALSE(CheckRequestId("request_id", "zażółć").ok());
 }
 
+TEST(RevisionIdTest, AcceptsOnlyIdsTheStoreIssues) {
+  for (const char* ok : {"r1", "r2", "r27", "r9223372036854775807"}) {
+    EXPECT_TRUE(content::CheckRevisionId("revision_id", ok).ok()) << ok;
+  }
+  for (const char* bad : {"", "r", "r0", "r01", "r-1", "R1", "1", "r1x", "r 1", "../r1", "r9223372036854775808",
+                          "r99999999999999999999"}) {
+    auto st = content::CheckRevisionId("revision_id", bad);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(st.message().substr(0, 12), "revision_id:") << st;
+  }
+}
+
 }  // namespace
 }  // namespace newsdesk
