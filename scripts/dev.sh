@@ -457,7 +457,6 @@ run_sanitizers() {
     -DNEWSDESK_SANITIZE=address,undefined -DNEWSDESK_TOOLS=OFF
   cmake --build "$asan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp" \
     ctest --test-dir "$asan" --output-on-failure --no-tests=error -j "${NEWSDESK_TEST_JOBS:-2}" -L 'unit|storage|service'
 
   log "ThreadSanitizer: concurrency tests"
@@ -480,8 +479,7 @@ run_sanitizers() {
     local work
     work="$(mktemp -d)"
     cp -r "./tests/fuzz/corpus/$t/." "$work/"
-    if ! (cd "$work" && LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp" \
-          "$ROOT/$fuzz/tests/fuzz_$t" -max_total_time="${NEWSDESK_FUZZ_SECONDS:-10}" \
+    if ! (cd "$work" && "$ROOT/$fuzz/tests/fuzz_$t" -max_total_time="${NEWSDESK_FUZZ_SECONDS:-10}" \
           -rss_limit_mb=2048 -artifact_prefix="$work/crash-" "$work" >"$work/log" 2>&1); then
       tail -n 40 "$work/log" >&2
       die "fuzz target $t failed; the input is in $work (commit it under tests/fuzz/corpus/$t/ with the fix)"

@@ -38,10 +38,10 @@ TEST(FuzzRegressionTest, ICalendarEventNameWithANulByte) {
 
 // fuzz_image_header: a WebP whose header decodes but whose pixels do not.
 // libvips lost the decoding error raised in a worker thread about every
-// other time and the damaged photo was accepted (now one thread per
-// pipeline, see InitMedia); when it did fail, webpsave leaked its output
-// buffer (an upstream bug, suppressed in tests/lsan.supp; see
-// docs/SECURITY.md). Run many times: the race showed in one run of two.
+// other time and the damaged photo was accepted, and in some runs webpsave
+// leaked its output buffer (LeakSanitizer). With one thread per pipeline
+// (InitMedia) it is refused every time and nothing leaks. Run many times:
+// the race showed in one run of two.
 TEST(FuzzRegressionTest, WebpWithDamagedPixelsIsAlwaysRefused) {
   const std::string bytes = Input("image_header", "leak-webpsave-damaged-pixels");
   ASSERT_TRUE(media::InspectImage(bytes).ok()) << "the header decodes";
