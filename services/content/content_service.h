@@ -178,15 +178,18 @@ class ContentBackend {
 
  private:
   ContentBackend() = default;
-  // Destroyed in reverse order: the service, then the work queues (which run
-  // their last tasks against the stores), the stores, the database.
+  // Destroyed in reverse order: the storage work queue, the service, the
+  // media work queue (which runs its last tasks against the stores), the
+  // stores, the database. The gRPC server has stopped before, so the queues
+  // are normally empty by then.
   std::unique_ptr<kv::Database> db_;
   std::unique_ptr<ArticleStore> articles_;
   std::unique_ptr<GalleryStore> galleries_;
   std::unique_ptr<PhotoStore> photos_;
   std::unique_ptr<WorkQueue> work_;
-  std::unique_ptr<WorkQueue> storage_work_;
   std::unique_ptr<ContentService> service_;
+  // Its tasks call the service: destroyed (drained) first.
+  std::unique_ptr<WorkQueue> storage_work_;
 };
 
 }  // namespace newsdesk::content

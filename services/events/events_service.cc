@@ -388,8 +388,8 @@ absl::StatusOr<std::unique_ptr<EventsBackend>> EventsBackend::Open(const std::st
 }
 
 EventsBackend::~EventsBackend() {
+  storage_work_.reset();  // runs what is still queued while the service and store exist
   service_.reset();
-  storage_work_.reset();  // runs the writes still queued against the store
   if (hub_ != nullptr) hub_->Stop();
   articles_.reset();
 }

@@ -693,13 +693,13 @@ class EventsCrashTest : public ::testing::Test {
 };
 
 TEST_F(EventsCrashTest, KillNineLoopLosesNoAcknowledgedWriteAndNoChange) {
-  const std::string events_binary = testing::BinaryFromEnv("EVENTS_SERVER");
-  const std::string content_binary = testing::BinaryFromEnv("CONTENT_SERVER");
-  if (events_binary.empty() || content_binary.empty()) GTEST_SKIP() << "EVENTS_SERVER or CONTENT_SERVER is not set";
   testing::TempDir dir;
-  const std::string tokens = testing::TestTokens::Write(dir.Sub("tokens"));
-  const std::string content_token = dir.Sub("content-token");
-  std::ofstream(content_token) << testing::TestTokens::kService << "\n";
+  const testing::TwoServices services(dir);
+  if (!services.available()) GTEST_SKIP() << "EVENTS_SERVER or CONTENT_SERVER is not set";
+  const std::string& events_binary = services.events_binary;
+  const std::string& content_binary = services.content_binary;
+  const std::string& tokens = services.tokens;
+  const std::string& content_token = services.content_token;
 
   // The content service the events' source_articles are checked with; never
   // killed here (see cross_service_crash_test.cc for that).

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <random>
@@ -31,6 +32,24 @@ inline std::string BinaryFromEnv(const char* name) {
   const char* b = std::getenv(name);
   return b != nullptr ? b : "";
 }
+
+// What a test of both real services needs: their binaries (from
+// EVENTS_SERVER and CONTENT_SERVER) and, in `dir`, the token file both
+// servers read and the file with the token events-server presents to
+// content-server.
+struct TwoServices {
+  std::string events_binary = BinaryFromEnv("EVENTS_SERVER");
+  std::string content_binary = BinaryFromEnv("CONTENT_SERVER");
+  std::string tokens;
+  std::string content_token;
+
+  bool available() const { return !events_binary.empty() && !content_binary.empty(); }
+
+  explicit TwoServices(const TempDir& dir)
+      : tokens(TestTokens::Write(dir.Sub("tokens"))), content_token(dir.Sub("content-token")) {
+    std::ofstream(content_token) << TestTokens::kService << "\n";
+  }
+};
 
 // NEWSDESK_CRASH_CYCLES, or `default_cycles` when unset.
 inline int CrashCycles(int default_cycles = 20) {

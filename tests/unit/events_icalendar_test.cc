@@ -150,7 +150,8 @@ TEST(ICalendarTest, NoStoredValueCanStartALineOrAParameter) {
   // Values the encoder writes without TEXT escaping: the UID (from the name),
   // the URL, LANGUAGE. Found by fuzz_icalendar (a NUL byte in the name).
   Event e = MayConference();
-  e.set_name(std::string("events/a\r\nBEGIN:VEVENT\r\nX\0y", 30));
+  static constexpr char kName[] = "events/a\r\nBEGIN:VEVENT\r\nX\0y";
+  e.set_name(std::string(kName, sizeof(kName) - 1));
   e.mutable_location()->set_online_url("https://example.org/\r\nATTACH:evil");
   e.set_language("pl:EVIL;X=1");
   auto ics = EncodeCalendar({e});
