@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "storage/content/article_store.h"
 #include "storage/content/schema.h"
+#include "storage/kv/entry_set.h"
 #include "storage/kv/key_codec.h"
 #include "storage/kv/proto_time.h"
 #include "storage/text/text_analysis.h"
@@ -32,12 +33,37 @@ std::string LengthCounter(int field) { return absl::StrCat("search/length/", kFi
 
 std::string IdOf(const Article& a) { return a.name().substr(sizeof("articles/") - 1); }
 
+// The bucket of an article id: 32-bit FNV-1a modulo kSearchBuckets. It is
+// part of every block key, so it never changes.
+uint8_t BucketOf(absl::string_view id) {
+  uint32_t h = 2166136261u;
+  for (char c : id) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 16777619u;
+  }
+  return static_cast<uint8_t>(h % kSearchBuckets);
+}
+
+// The entry key of a posting (see AppendSearchEntries):
+// kSearchPostings + term + 0x00 + bucket + id.
 std::string PostingKey(absl::string_view term, absl::string_view id) {
   std::string k(1, kSearchPostings);
   k.append(term.data(), term.size());
   k.push_back('\0');
+  k.push_back(static_cast<char>(BucketOf(id)));
   k.append(id.data(), id.size());
   return k;
+}
+
+// Splits a posting's entry key into its block key (term + 0x00 + bucket) and
+// article id; false for any other key.
+bool SplitPostingKey(absl::string_view key, absl::string_view* block, absl::string_view* id) {
+  if (key.empty() || key[0] != kSearchPostings) return false;
+  const size_t nul = key.find('\0', 1);
+  if (nul == absl::string_view::npos || nul + 2 > key.size()) return false;
+  *block = key.substr(1, nul + 1);
+  *id = key.substr(nul + 2);
+  return true;
 }
 
 std::string TagsText(const Article& a) {
@@ -163,27 +189,24 @@ bool DecodeHeader(absl::string_view value, PostingHeader* out) {
   return true;
 }
 
-// Adds the positions of every field of a posting to `into` (sorted, unique).
-bool MergePositions(const PostingHeader& h, std::array<std::vector<uint32_t>, kFields>* into) {
+// Appends the positions of every field of a posting to `into`.
+bool AppendPositions(const PostingHeader& h, std::array<std::vector<uint32_t>, kFields>* into) {
   VarintReader r(h.positions);
   for (int f = 0; f < kFields; ++f) {
-    std::vector<uint32_t> mine(h.all[f]);
     uint32_t at = 0;
-    for (auto& p : mine) {
+    for (uint32_t n = 0; n < h.all[f]; ++n) {
       uint32_t delta = 0;
       if (!r.Read32(&delta)) return false;
       at += delta;
-      p = at;
-    }
-    if ((*into)[f].empty()) {
-      (*into)[f] = std::move(mine);
-    } else if (!mine.empty()) {
-      std::vector<uint32_t> merged;
-      std::set_union((*into)[f].begin(), (*into)[f].end(), mine.begin(), mine.end(), std::back_inserter(merged));
-      (*into)[f] = std::move(merged);
+      (*into)[f].push_back(at);
     }
   }
   return true;
+}
+
+void SortUnique(std::vector<uint32_t>* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
 }
 
 absl::Status Unreadable() { return absl::DataLossError("a search posting is unreadable; rebuild the indexes"); }
@@ -191,7 +214,7 @@ absl::Status Unreadable() { return absl::DataLossError("a search posting is unre
 // ---------------------------------------------------------------------------
 // Matching
 
-// Stable storage for the ids and values read during one search.
+// Stable storage for the blocks read during one search.
 class Arena {
  public:
   absl::string_view Copy(absl::string_view s) {
@@ -209,156 +232,310 @@ class Arena {
   std::deque<std::string> blocks_;
 };
 
+// A document, in the order every term lists them: (bucket, id). `order`
+// holds the bucket and the first 7 bytes of the id, zero-padded (which keeps
+// the bytewise order of ids), so most comparisons are one integer comparison.
+struct DocKey {
+  uint64_t order = 0;
+  absl::string_view id;
+};
+
+DocKey MakeDocKey(uint8_t bucket, absl::string_view id) {
+  uint64_t order = static_cast<uint64_t>(bucket) << 56;
+  for (size_t i = 0; i < 7 && i < id.size(); ++i) {
+    order |= static_cast<uint64_t>(static_cast<uint8_t>(id[i])) << (48 - 8 * i);
+  }
+  return {order, id};
+}
+
+bool operator<(const DocKey& x, const DocKey& y) { return x.order != y.order ? x.order < y.order : x.id < y.id; }
+bool operator==(const DocKey& x, const DocKey& y) { return x.order == y.order && x.id == y.id; }
+
 // One posting read from the index.
 struct Posting {
-  absl::string_view id;
+  DocKey doc;
   absl::string_view value;
 };
 
+bool PostingBefore(const Posting& x, const Posting& y) { return x.doc < y.doc; }
+
+// The end of the postings of the document at postings[i].
+size_t GroupEnd(const std::vector<Posting>& postings, size_t i) {
+  size_t j = i + 1;
+  while (j < postings.size() && postings[j].doc == postings[i].doc) ++j;
+  return j;
+}
+
 // One document matching one clause.
 struct Match {
-  absl::string_view id;
-  DocInfo doc;
+  DocKey doc;
+  uint32_t first = 0, count = 0;  // its postings in the clause's words[0]
+  bool has_tf = false;            // tf is set (prefix and phrase clauses)
   uint32_t tf[kFields] = {0, 0, 0, 0};
 };
 
-bool ById(const Match& m, absl::string_view id) { return m.id < id; }
+bool MatchBefore(const Match& m, const DocKey& doc) { return m.doc < doc; }
 
-const Match* FindMatch(const std::vector<Match>& matches, absl::string_view id) {
-  auto it = std::lower_bound(matches.begin(), matches.end(), id, ById);
-  return it != matches.end() && it->id == id ? &*it : nullptr;
-}
+// One query clause: the postings of each of its words (one word for a word
+// or prefix clause), and the documents it matches, in document order: for a
+// word clause the documents of words[0] (frequencies are read only for the
+// documents ranked), for prefix and phrase clauses `matches`.
+struct Clause {
+  bool plain_word = false;
+  std::vector<std::vector<Posting>> words;
+  std::vector<Match> matches;
+  size_t docs = 0;  // documents matched
+  double idf = 0;
+};
+
+// Walks the documents of one clause in document order, or finds them.
+class ClauseCursor {
+ public:
+  explicit ClauseCursor(const Clause& c) : c_(c) {}
+
+  // The next document; false at the end.
+  bool Next(Match* m) {
+    if (!c_.plain_word) {
+      if (at_ >= c_.matches.size()) return false;
+      *m = c_.matches[at_++];
+      return true;
+    }
+    const auto& postings = c_.words[0];
+    if (at_ >= postings.size()) return false;
+    const size_t end = GroupEnd(postings, at_);
+    *m = Match{postings[at_].doc, static_cast<uint32_t>(at_), static_cast<uint32_t>(end - at_)};
+    at_ = end;
+    return true;
+  }
+
+  // The document `doc` if the clause matches it; `doc` must not be before
+  // a document found or passed earlier.
+  bool Find(const DocKey& doc, Match* m) {
+    if (!c_.plain_word) {
+      auto it = std::lower_bound(c_.matches.begin() + static_cast<std::ptrdiff_t>(at_), c_.matches.end(), doc,
+                                 MatchBefore);
+      at_ = static_cast<size_t>(it - c_.matches.begin());
+      if (it == c_.matches.end() || !(it->doc == doc)) return false;
+      *m = *it;
+      return true;
+    }
+    const auto& postings = c_.words[0];
+    auto it = std::lower_bound(postings.begin() + static_cast<std::ptrdiff_t>(at_), postings.end(), Posting{doc, {}},
+                               PostingBefore);
+    at_ = static_cast<size_t>(it - postings.begin());
+    if (it == postings.end() || !(it->doc == doc)) return false;
+    const size_t end = GroupEnd(postings, at_);
+    *m = Match{doc, static_cast<uint32_t>(at_), static_cast<uint32_t>(end - at_)};
+    return true;
+  }
+
+ private:
+  const Clause& c_;
+  size_t at_ = 0;
+};
 
 struct SearchContext {
   const kv::Database& db;
   const kv::Snapshot* snapshot;
   Arena arena;
-  std::set<std::string> matched_terms;  // index terms of required clauses, for snippets
+  std::array<std::vector<uint32_t>, kFields> scratch;  // positions, reused
 };
 
 // Appends the postings of `term` (or, for a prefix, of every term starting
-// with it) to `out`, in key order.
-absl::Status ScanPostings(SearchContext* ctx, absl::string_view term, bool prefix, bool record_terms,
-                          std::vector<Posting>* out) {
-  std::string scan_prefix(1, kSearchPostings);
-  scan_prefix.append(term.data(), term.size());
-  if (!prefix) scan_prefix.push_back('\0');
-  auto it = ctx->db.Scan(kIndexesCf, scan_prefix, kv::PrefixSuccessor(scan_prefix), ctx->snapshot);
-  absl::string_view last_term;
+// with it) to `out`: for one term in document order.
+absl::Status ScanTerm(SearchContext* ctx, absl::string_view term, bool prefix, std::vector<Posting>* out) {
+  std::string lower(term);
+  if (!prefix) lower.push_back('\0');
+  auto it = ctx->db.Scan(kSearchCf, lower, kv::PrefixSuccessor(lower), ctx->snapshot);
   for (; it->Valid(); it->Next()) {
-    const absl::string_view rest = it->key().substr(1);
-    const size_t nul = rest.find('\0');
-    if (nul == absl::string_view::npos) continue;
-    const absl::string_view key = ctx->arena.Copy(rest);
-    if (record_terms && key.substr(0, nul) != last_term) {
-      last_term = key.substr(0, nul);
-      ctx->matched_terms.emplace(last_term);
+    const absl::string_view key = it->key();
+    const size_t nul = key.find('\0');
+    if (nul == absl::string_view::npos || nul + 2 != key.size()) return Unreadable();
+    const auto bucket = static_cast<uint8_t>(key[nul + 1]);
+    kv::SetEntryReader entries(ctx->arena.Copy(it->value()));
+    absl::string_view id, value;
+    bool removal = false;
+    while (entries.Next(&id, &value, &removal)) {
+      if (removal) return Unreadable();
+      if (out->size() == out->capacity()) out->reserve(std::max<size_t>(4096, 2 * out->capacity()));
+      out->push_back({MakeDocKey(bucket, id), value});
     }
-    out->push_back({key.substr(nul + 1), ctx->arena.Copy(it->value())});
+    if (!entries.ok()) return Unreadable();
   }
   return it->status();
 }
 
-// The documents matching one word: postings of any of its variants (the
-// positions of several variants are merged, so a token that is two variants
-// counts once), or of a prefix (written forms only).
-absl::StatusOr<std::vector<Match>> CollectWord(SearchContext* ctx, const text::QueryWord& word, bool prefix,
-                                               bool record_terms,
-                                               std::vector<std::array<std::vector<uint32_t>, kFields>>* positions) {
-  std::vector<Posting> postings;
+// The postings of one word (of every variant) or of a prefix, in document
+// order; a document has several when several variants or prefix terms
+// occur in it.
+absl::Status WordPostings(SearchContext* ctx, const text::QueryWord& word, bool prefix, std::vector<Posting>* out) {
+  std::vector<size_t> runs = {0};
   for (const std::string& variant : word.variants) {
-    if (auto st = ScanPostings(ctx, variant, prefix, record_terms, &postings); !st.ok()) return st;
+    if (auto st = ScanTerm(ctx, variant, prefix, out); !st.ok()) return st;
+    runs.push_back(out->size());
   }
-  if (word.variants.size() > 1 || prefix) {
-    std::stable_sort(postings.begin(), postings.end(),
-                     [](const Posting& x, const Posting& y) { return x.id < y.id; });
-  }
-  std::vector<Match> matches;
-  matches.reserve(postings.size());
-  for (size_t i = 0; i < postings.size();) {
-    size_t j = i + 1;
-    while (j < postings.size() && postings[j].id == postings[i].id) ++j;
-    Match m;
-    m.id = postings[i].id;
-    PostingHeader h;
-    if (!DecodeHeader(postings[i].value, &h)) return Unreadable();
-    m.doc = h.doc;
-    std::array<std::vector<uint32_t>, kFields> merged;
-    if (prefix) {
-      // Distinct terms are distinct written forms: their occurrences add up.
-      bool any = false;
-      for (size_t k = i; k < j; ++k) {
-        PostingHeader hk;
-        if (k != i && !DecodeHeader(postings[k].value, &hk)) return Unreadable();
-        const PostingHeader& use = k == i ? h : hk;
-        for (int f = 0; f < kFields; ++f) {
-          m.tf[f] += use.surface[f];
-          any |= use.surface[f] > 0;
-        }
-      }
-      i = j;
-      if (!any) continue;  // only a stem had the prefix
-    } else if (j - i == 1 && positions == nullptr) {
-      for (int f = 0; f < kFields; ++f) m.tf[f] = h.all[f];
-    } else {
-      for (size_t k = i; k < j; ++k) {
-        PostingHeader hk;
-        if (!DecodeHeader(postings[k].value, &hk) || !MergePositions(hk, &merged)) return Unreadable();
-      }
-      for (int f = 0; f < kFields; ++f) m.tf[f] = static_cast<uint32_t>(merged[f].size());
+  if (prefix) {
+    std::sort(out->begin(), out->end(), PostingBefore);
+  } else {
+    for (size_t r = 2; r < runs.size(); ++r) {
+      std::inplace_merge(out->begin(), out->begin() + static_cast<std::ptrdiff_t>(runs[r - 1]),
+                         out->begin() + static_cast<std::ptrdiff_t>(runs[r]), PostingBefore);
     }
-    i = j;
-    matches.push_back(m);
-    if (positions != nullptr) positions->push_back(std::move(merged));
   }
-  return matches;
+  return absl::OkStatus();
 }
 
-// The documents matching one clause, sorted by id.
-absl::StatusOr<std::vector<Match>> CollectClause(SearchContext* ctx, const text::QueryClause& clause,
-                                                 bool record_terms) {
-  if (clause.kind != text::QueryClause::Kind::kPhrase) {
-    return CollectWord(ctx, clause.words[0], clause.kind == text::QueryClause::Kind::kPrefix, record_terms,
-                       nullptr);
+// The union of the positions of postings [first, first + count) of one
+// document, per field, in ctx->scratch (sorted, unique); with `tf`, also
+// their number per field.
+absl::Status UnionPositions(SearchContext* ctx, const std::vector<Posting>& postings, size_t first, size_t count,
+                            uint32_t* tf = nullptr) {
+  for (auto& v : ctx->scratch) v.clear();
+  for (size_t k = first; k < first + count; ++k) {
+    PostingHeader h;
+    if (!DecodeHeader(postings[k].value, &h) || !AppendPositions(h, &ctx->scratch)) return Unreadable();
   }
-  // A phrase: every word at consecutive positions within one field.
-  std::vector<std::vector<Match>> words(clause.words.size());
-  std::vector<std::vector<std::array<std::vector<uint32_t>, kFields>>> positions(clause.words.size());
-  for (size_t i = 0; i < clause.words.size(); ++i) {
-    auto m = CollectWord(ctx, clause.words[i], false, record_terms, &positions[i]);
-    if (!m.ok()) return m.status();
-    words[i] = *std::move(m);
+  for (int f = 0; f < kFields; ++f) {
+    if (count > 1) SortUnique(&ctx->scratch[f]);
+    if (tf != nullptr) tf[f] = static_cast<uint32_t>(ctx->scratch[f].size());
   }
-  std::vector<Match> result;
-  for (size_t d = 0; d < words[0].size(); ++d) {
-    const Match& first = words[0][d];
-    std::vector<const std::array<std::vector<uint32_t>, kFields>*> at = {&positions[0][d]};
-    for (size_t i = 1; i < words.size(); ++i) {
-      auto it = std::lower_bound(words[i].begin(), words[i].end(), first.id, ById);
-      if (it == words[i].end() || it->id != first.id) break;
-      at.push_back(&positions[i][static_cast<size_t>(it - words[i].begin())]);
-    }
-    if (at.size() != words.size()) continue;
-    Match m;
-    m.id = first.id;
-    m.doc = first.doc;
-    bool found = false;
+  return absl::OkStatus();
+}
+
+// How often a word occurs in each field of a document: the occurrences of
+// its one posting, or the distinct positions of several (a token that is two
+// variants of the word counts once). Positions are read only when two
+// postings occur in one field. `first` is the decoded header of the
+// document's first posting.
+absl::Status WordTf(SearchContext* ctx, const std::vector<Posting>& postings, const Match& m,
+                    const PostingHeader& first, uint32_t* tf) {
+  std::copy(std::begin(first.all), std::end(first.all), tf);
+  if (m.count == 1) return absl::OkStatus();
+  PostingHeader others[4];
+  const size_t n = std::min<size_t>(m.count, 1 + std::size(others));
+  bool overlap = false;
+  for (size_t k = 1; k < n; ++k) {
+    if (!DecodeHeader(postings[m.first + k].value, &others[k - 1])) return Unreadable();
     for (int f = 0; f < kFields; ++f) {
-      for (uint32_t start : (*at[0])[f]) {
-        bool ok = true;
-        for (size_t i = 1; i < at.size() && ok; ++i) {
-          const auto& p = (*at[i])[f];
-          ok = std::binary_search(p.begin(), p.end(), start + static_cast<uint32_t>(i));
-        }
-        if (ok) {
-          ++m.tf[f];
-          found = true;
+      overlap |= tf[f] > 0 && others[k - 1].all[f] > 0;
+      tf[f] += others[k - 1].all[f];
+    }
+  }
+  if (!overlap && n == m.count) return absl::OkStatus();
+  if (n < m.count) return UnionPositions(ctx, postings, m.first, m.count, tf);
+  for (auto& v : ctx->scratch) v.clear();
+  if (!AppendPositions(first, &ctx->scratch)) return Unreadable();
+  for (size_t k = 1; k < n; ++k) {
+    if (!AppendPositions(others[k - 1], &ctx->scratch)) return Unreadable();
+  }
+  for (int f = 0; f < kFields; ++f) {
+    SortUnique(&ctx->scratch[f]);
+    tf[f] = static_cast<uint32_t>(ctx->scratch[f].size());
+  }
+  return absl::OkStatus();
+}
+
+// Evaluates one clause: its postings and the documents it matches.
+absl::StatusOr<Clause> CollectClause(SearchContext* ctx, const text::QueryClause& clause) {
+  Clause out;
+  const bool prefix = clause.kind == text::QueryClause::Kind::kPrefix;
+  out.words.resize(clause.words.size());
+  for (size_t w = 0; w < clause.words.size(); ++w) {
+    if (auto st = WordPostings(ctx, clause.words[w], prefix, &out.words[w]); !st.ok()) return st;
+  }
+  const std::vector<Posting>& first = out.words[0];
+  if (clause.kind == text::QueryClause::Kind::kWord) {
+    out.plain_word = true;
+    for (size_t i = 0; i < first.size(); ++i) out.docs += i == 0 || !(first[i].doc == first[i - 1].doc);
+    return out;
+  }
+  if (prefix) {
+    // Distinct terms are distinct written forms: their occurrences add up.
+    for (size_t i = 0; i < first.size();) {
+      const size_t j = GroupEnd(first, i);
+      Match m{first[i].doc, static_cast<uint32_t>(i), static_cast<uint32_t>(j - i), true};
+      bool any = false;
+      for (size_t k = i; k < j; ++k) {
+        PostingHeader h;
+        if (!DecodeHeader(first[k].value, &h)) return Unreadable();
+        for (int f = 0; f < kFields; ++f) {
+          m.tf[f] += h.surface[f];
+          any |= h.surface[f] > 0;
         }
       }
+      if (any) out.matches.push_back(m);  // else only a stem had the prefix
+      i = j;
     }
-    if (found) result.push_back(m);
+    return out;
   }
-  return result;
+  // A phrase: every word at consecutive positions within one field.
+  const size_t n = out.words.size();
+  std::vector<size_t> at(n, 0);
+  std::vector<std::pair<size_t, size_t>> range(n);  // each word's postings of the document
+  std::vector<std::array<std::vector<uint32_t>, kFields>> positions(n);
+  for (size_t i = 0; i < first.size();) {
+    const size_t j = GroupEnd(first, i);
+    const DocKey doc = first[i].doc;
+    range[0] = {i, j};
+    bool in_all = true;
+    for (size_t w = 1; w < n && in_all; ++w) {
+      const auto& postings = out.words[w];
+      const auto b = static_cast<size_t>(std::lower_bound(postings.begin() + static_cast<std::ptrdiff_t>(at[w]),
+                                                          postings.end(), Posting{doc, {}}, PostingBefore) -
+                                         postings.begin());
+      at[w] = b;
+      in_all = b < postings.size() && postings[b].doc == doc;
+      if (in_all) range[w] = {b, GroupEnd(postings, b)};
+    }
+    // Positions are decoded only for documents that have every word.
+    for (size_t w = 0; w < n && in_all; ++w) {
+      const auto [b, e] = range[w];
+      if (auto st = UnionPositions(ctx, out.words[w], b, e - b); !st.ok()) return st;
+      positions[w] = ctx->scratch;
+    }
+    if (in_all) {
+      Match m{doc, static_cast<uint32_t>(i), static_cast<uint32_t>(j - i), true};
+      bool found = false;
+      for (int f = 0; f < kFields; ++f) {
+        for (uint32_t start : positions[0][f]) {
+          bool ok = true;
+          for (size_t w = 1; w < n && ok; ++w) {
+            const auto& p = positions[w][f];
+            ok = std::binary_search(p.begin(), p.end(), start + static_cast<uint32_t>(w));
+          }
+          if (ok) {
+            ++m.tf[f];
+            found = true;
+          }
+        }
+      }
+      if (found) out.matches.push_back(m);
+    }
+    i = j;
+  }
+  return out;
+}
+
+// The lead and body positions of every word of the required clauses in one
+// document: the words its snippet marks.
+absl::Status SnippetPositions(SearchContext* ctx, const std::vector<Clause>& clauses, const DocKey& doc,
+                              std::vector<uint32_t>* lead, std::vector<uint32_t>* body) {
+  constexpr int kLead = 1, kBody = 2;
+  for (const Clause& c : clauses) {
+    for (const auto& postings : c.words) {
+      auto range = std::equal_range(postings.begin(), postings.end(), Posting{doc, {}}, PostingBefore);
+      if (range.first == range.second) continue;
+      const auto b = static_cast<size_t>(range.first - postings.begin());
+      if (auto st = UnionPositions(ctx, postings, b, static_cast<size_t>(range.second - range.first)); !st.ok()) {
+        return st;
+      }
+      lead->insert(lead->end(), ctx->scratch[kLead].begin(), ctx->scratch[kLead].end());
+      body->insert(body->end(), ctx->scratch[kBody].begin(), ctx->scratch[kBody].end());
+    }
+  }
+  SortUnique(lead);
+  SortUnique(body);
+  return absl::OkStatus();
 }
 
 // True when the filter names a field the postings do not carry.
@@ -381,13 +558,13 @@ Article::State EffectiveState(const DocInfo& doc, int64_t now_micros) {
 struct Ranked {
   double score;
   int64_t publish;
-  absl::string_view id;
+  DocKey doc;
 };
 
 bool Better(const Ranked& x, const Ranked& y) {
   if (x.score != y.score) return x.score > y.score;
   if (x.publish != y.publish) return x.publish > y.publish;
-  return x.id < y.id;
+  return x.doc.id < y.doc.id;
 }
 
 }  // namespace
@@ -411,6 +588,9 @@ SearchLengths AppendSearchEntries(const Article& a, std::vector<std::pair<std::s
     }
   }
   for (const auto& [term, per_field] : terms) {
+    // A term never holds a NUL (it ends the term in a block key); no
+    // tokenised word has one.
+    if (term.find('\0') != absl::string_view::npos) continue;
     entries->emplace_back(PostingKey(term, id), EncodePosting(doc, per_field));
   }
   return lengths;
@@ -441,6 +621,44 @@ bool FilterMentionsState(const query::Node& node) {
   return false;
 }
 
+void PutArticleIndexEntry(kv::WriteBatch& batch, absl::string_view key, absl::string_view value) {
+  absl::string_view block, id;
+  if (SplitPostingKey(key, &block, &id)) {
+    batch.PutSetEntry(kSearchCf, block, id, value);
+  } else {
+    batch.Put(kIndexesCf, key, value);
+  }
+}
+
+void DeleteArticleIndexEntry(kv::WriteBatch& batch, absl::string_view key) {
+  absl::string_view block, id;
+  if (SplitPostingKey(key, &block, &id)) {
+    batch.RemoveSetEntry(kSearchCf, block, id);
+  } else {
+    batch.Delete(kIndexesCf, key);
+  }
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ReadArticleIndexEntries(const kv::Database& db) {
+  std::map<std::string, std::string> out;
+  auto snapshot = db.GetSnapshot();
+  auto it = db.Scan(kIndexesCf, "", "", snapshot.get());
+  for (; it->Valid(); it->Next()) out.emplace(it->key(), it->value());
+  if (!it->status().ok()) return it->status();
+  for (it = db.Scan(kSearchCf, "", "", snapshot.get()); it->Valid(); it->Next()) {
+    kv::SetEntryReader entries(it->value());
+    absl::string_view id, value;
+    bool removal = false;
+    while (entries.Next(&id, &value, &removal)) {
+      if (removal) return Unreadable();
+      out.emplace(absl::StrCat(std::string(1, kSearchPostings), it->key(), id), value);
+    }
+    if (!entries.ok()) return Unreadable();
+  }
+  if (!it->status().ok()) return it->status();
+  return out;
+}
+
 absl::StatusOr<SearchPage> SearchArticles(const kv::Database& db, Clock* clock, const SearchRequest& request) {
   auto parsed = text::ParseQuery(request.query);
   if (!parsed.ok()) return parsed.status();
@@ -457,57 +675,76 @@ absl::StatusOr<SearchPage> SearchArticles(const kv::Database& db, Clock* clock, 
     if (!total.ok()) return total.status();
     avg_length[f] = *doc_count > 0 ? static_cast<double>(*total) / static_cast<double>(*doc_count) : 0;
   }
+  const uint64_t docs = static_cast<uint64_t>(std::max<int64_t>(*doc_count, 0));
 
-  // Every clause's matches, from the postings alone.
-  std::vector<std::vector<Match>> required;
+  // Every clause's postings and matching documents.
+  std::vector<Clause> required;
   for (const auto& clause : parsed->required) {
-    auto m = CollectClause(&ctx, clause, /*record_terms=*/true);
-    if (!m.ok()) return m.status();
-    required.push_back(*std::move(m));
+    auto c = CollectClause(&ctx, clause);
+    if (!c.ok()) return c.status();
+    if (!c->plain_word) c->docs = c->matches.size();
+    c->idf = text::Bm25Idf(c->docs, docs);
+    required.push_back(*std::move(c));
   }
-  std::vector<absl::string_view> excluded;
+  std::vector<DocKey> excluded;
   for (const auto& clause : parsed->excluded) {
-    auto m = CollectClause(&ctx, clause, /*record_terms=*/false);
-    if (!m.ok()) return m.status();
-    for (const Match& x : *m) excluded.push_back(x.id);
+    auto c = CollectClause(&ctx, clause);
+    if (!c.ok()) return c.status();
+    ClauseCursor cursor(*c);
+    for (Match x; cursor.Next(&x);) excluded.push_back(x.doc);
   }
   std::sort(excluded.begin(), excluded.end());
-  // Walk the smallest clause; look the candidates up in the others.
+  // Walk the clause with the fewest documents; find each of them in the
+  // others by a forward search (all lists are in document order), and read
+  // frequencies only for documents in every clause.
   std::vector<size_t> order(required.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return required[x].size() < required[y].size(); });
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return required[x].docs < required[y].docs; });
+  std::vector<ClauseCursor> cursors;
+  for (const Clause& c : required) cursors.emplace_back(c);
 
   const bool mentions_state = request.filter != nullptr && FilterMentionsState(*request.filter);
   const bool needs_record = request.filter != nullptr && FilterNeedsRecord(*request.filter);
-  const uint64_t docs = static_cast<uint64_t>(std::max<int64_t>(*doc_count, 0));
   std::vector<Ranked> ranked;
-  std::vector<const Match*> per_clause(required.size());
-  for (const Match& m : required[order[0]]) {
-    if (std::binary_search(excluded.begin(), excluded.end(), m.id)) continue;
+  ranked.reserve(required[order[0]].docs);
+  std::vector<Match> per_clause(required.size());
+  for (Match m; cursors[order[0]].Next(&m);) {
+    if (std::binary_search(excluded.begin(), excluded.end(), m.doc)) continue;
     bool in_all = true;
-    per_clause[order[0]] = &m;
-    for (size_t k = 1; k < order.size() && in_all; ++k) {
-      per_clause[order[k]] = FindMatch(required[order[k]], m.id);
-      in_all = per_clause[order[k]] != nullptr;
-    }
+    per_clause[order[0]] = m;
+    for (size_t k = 1; k < order.size() && in_all; ++k) in_all = cursors[order[k]].Find(m.doc, &per_clause[order[k]]);
     if (!in_all) continue;
-    const Article::State state = EffectiveState(m.doc, now_micros);
+    // Any posting of the document says what ranking and filtering need.
+    PostingHeader h;
+    if (!DecodeHeader(required[order[0]].words[0][m.first].value, &h)) return Unreadable();
+    const Article::State state = EffectiveState(h.doc, now_micros);
     if (request.default_to_published && !mentions_state && state != Article::STATE_PUBLISHED) continue;
     if (request.filter != nullptr && !needs_record) {
       // The filter names only what the posting carries.
       Article partial;
-      if (m.doc.has_publish) ToProtoTime(absl::FromUnixMicros(m.doc.publish), partial.mutable_publish_time());
+      if (h.doc.has_publish) ToProtoTime(absl::FromUnixMicros(h.doc.publish), partial.mutable_publish_time());
       if (!ArticleMatches(*request.filter, partial, state)) continue;
     }
     double score = 0;
     for (size_t c = 0; c < required.size(); ++c) {
-      const uint64_t df = required[c].size();
+      const Match& cm = per_clause[c];
+      uint32_t tf[kFields];
+      if (cm.has_tf) {
+        std::copy(std::begin(cm.tf), std::end(cm.tf), tf);
+      } else {
+        PostingHeader other;
+        const PostingHeader* first = &h;  // the driving clause's, decoded above
+        if (c != order[0]) {
+          if (!DecodeHeader(required[c].words[0][cm.first].value, &other)) return Unreadable();
+          first = &other;
+        }
+        if (auto st = WordTf(&ctx, required[c].words[0], cm, *first, tf); !st.ok()) return st;
+      }
       for (int f = 0; f < kFields; ++f) {
-        if (per_clause[c]->tf[f] == 0) continue;
-        score += text::Bm25(per_clause[c]->tf[f], df, docs, m.doc.length[f], avg_length[f], kFieldWeights[f]);
+        score += text::Bm25WithIdf(required[c].idf, tf[f], h.doc.length[f], avg_length[f], kFieldWeights[f]);
       }
     }
-    ranked.push_back({score, m.doc.has_publish ? m.doc.publish : 0, m.id});
+    ranked.push_back({score, h.doc.has_publish ? h.doc.publish : 0, m.doc});
   }
 
   // The page: only its records are read (and, for a filter on other fields,
@@ -525,15 +762,20 @@ absl::StatusOr<SearchPage> SearchArticles(const kv::Database& db, Clock* clock, 
     a->set_state(EffectiveState(*a, now));
     return true;
   };
-  std::vector<std::pair<double, Article>> chosen;
+  struct Chosen {
+    double score;
+    DocKey doc;
+    Article article;
+  };
+  std::vector<Chosen> chosen;
   if (!needs_record) {
     const size_t end = std::min(ranked.size(), want);
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(end), ranked.end(), Better);
     for (size_t i = std::min(offset, end); i < end; ++i) {
       Article a;
-      auto found = load(ranked[i].id, &a);
+      auto found = load(ranked[i].doc.id, &a);
       if (!found.ok()) return found.status();
-      if (*found) chosen.emplace_back(ranked[i].score, std::move(a));
+      if (*found) chosen.push_back({ranked[i].score, ranked[i].doc, std::move(a)});
     }
     if (end < ranked.size()) page.next_offset = static_cast<int>(end);
   } else {
@@ -541,28 +783,32 @@ absl::StatusOr<SearchPage> SearchArticles(const kv::Database& db, Clock* clock, 
     size_t passed = 0;
     for (const Ranked& r : ranked) {
       Article a;
-      auto found = load(r.id, &a);
+      auto found = load(r.doc.id, &a);
       if (!found.ok()) return found.status();
       if (!*found || !ArticleMatches(*request.filter, a, a.state())) continue;
       if (passed == want) {
         page.next_offset = static_cast<int>(want);
         break;
       }
-      if (passed++ >= offset) chosen.emplace_back(r.score, std::move(a));
+      if (passed++ >= offset) chosen.push_back({r.score, r.doc, std::move(a)});
     }
   }
 
-  for (auto& [score, a] : chosen) {
+  for (Chosen& c : chosen) {
     SearchHit hit;
-    hit.score = score;
-    // The snippet comes from the body, or the lead when the body has no match.
-    std::string snippet = text::Snippet(a.body(), ctx.matched_terms);
-    if (snippet.find("<mark>") == std::string::npos && !a.lead().empty()) {
-      std::string lead = text::Snippet(a.lead(), ctx.matched_terms);
-      if (lead.find("<mark>") != std::string::npos || a.body().empty()) snippet = std::move(lead);
+    hit.score = c.score;
+    // The snippet comes from the body, or the lead when only the lead has a
+    // match (or there is no body). The matched words are the positions the
+    // postings hold: the text is word-broken again, not analysed.
+    std::vector<uint32_t> lead, body;
+    if (auto st = SnippetPositions(&ctx, required, c.doc, &lead, &body); !st.ok()) return st;
+    const Article& a = c.article;
+    if (body.empty() && !a.lead().empty() && (!lead.empty() || a.body().empty())) {
+      hit.snippet = text::SnippetAt(a.lead(), lead);
+    } else {
+      hit.snippet = text::SnippetAt(a.body(), body);
     }
-    hit.snippet = std::move(snippet);
-    hit.article = std::move(a);
+    hit.article = std::move(c.article);
     page.hits.push_back(std::move(hit));
   }
   return page;

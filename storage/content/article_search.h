@@ -1,24 +1,32 @@
 // The full-text search index over articles and the search itself.
 //
-// Layout (kIndexesCf): for every live article and every index term of its
-// title, lead, body and tags (text::AnalyzeForIndex: folded surface forms and
-// folded hunspell stems), a posting
-//   kSearchPostings + term + 0x00 + id → posting
-// that carries everything ranking and the default state filter need, so a
-// search reads postings only and loads just the records of the page it returns:
+// Layout (kSearchCf, an entry_sets column family): for every live article and
+// every index term of its title, lead, body and tags (text::AnalyzeForIndex:
+// folded surface forms and folded hunspell stems), a posting, kept as one
+// member of a block:
+//   term + 0x00 + bucket → entry set of (article id → posting)
+//   bucket := one byte, a fixed hash of the article id modulo kSearchBuckets
+// so a term's postings are at most kSearchBuckets keys, read in one short
+// scan and decoded in a tight loop, and every term lists the articles in the
+// same order: (bucket, id). Writers add and remove their article's member
+// with merge operands in the record's own batch: no read, no lock per term.
+// A posting carries everything ranking and the default state filter need,
+// so a search reads postings only and loads just the records of its page:
 //   posting := state:u8 publish:varint  length:varint×4
 //              (all:varint surface:varint)×4  positions
 //   publish   := 0 (none) or zigzag(publish time in µs) + 1
 //   length    := tokens in the field (title, lead, body, tags): the BM25 length
 //   all       := occurrences of the term in the field; surface: those where it
 //                is the written form (prefix clauses match written forms only)
-//   positions := per field, `all` then `surface` ascending positions,
-//                delta-coded varints (read for phrases and multi-form words)
+//   positions := per field, the `all` ascending token positions,
+//                delta-coded varints (read for phrases, words with several
+//                variants in one document, and the page's snippets)
 // A change of state or publish time rewrites the article's postings, in the
 // same batch as the record. Counters (kCountersCf) hold the number of indexed
 // articles and the total length of each field, for BM25.
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,9 +47,23 @@ struct SearchLengths {
   uint32_t field[4] = {0, 0, 0, 0};
 };
 
+inline constexpr int kSearchBuckets = 64;
+
 // Adds the search postings of `article` (a live article) to `entries` and
-// returns its field lengths. The text is analysed once here.
+// returns its field lengths. The text is analysed once here. A posting's
+// entry key is kSearchPostings + block key + article id (see
+// PutArticleIndexEntry).
 SearchLengths AppendSearchEntries(const Article& article, std::vector<std::pair<std::string, std::string>>* entries);
+
+// Writes one entry of ArticleIndexEntries to `batch`: a search posting as its
+// article's member of a kSearchCf block, anything else as a kIndexesCf key.
+void PutArticleIndexEntry(kv::WriteBatch& batch, absl::string_view key, absl::string_view value);
+void DeleteArticleIndexEntry(kv::WriteBatch& batch, absl::string_view key);
+
+// Every stored article index entry in the form ArticleIndexEntries lists
+// them (kIndexesCf as stored, each search posting on its own): for checks that
+// the indexes are exactly what the records imply.
+absl::StatusOr<std::map<std::string, std::string>> ReadArticleIndexEntries(const kv::Database& db);
 
 // Counter changes when an indexed article with `before` lengths (nullptr:
 // none) becomes one with `after` lengths (nullptr: not indexed any more).

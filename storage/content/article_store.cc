@@ -141,7 +141,7 @@ Article Visible(Article a, absl::Time now) {
 // Puts every index entry and counter of `article` (new to the index) into `batch`.
 void AddIndexEntries(const Article& article, kv::WriteBatch& batch) {
   std::optional<SearchLengths> search;
-  for (const auto& [k, v] : ArticleIndexEntries(article, &search)) batch.Put(kIndexesCf, k, v);
+  for (const auto& [k, v] : ArticleIndexEntries(article, &search)) PutArticleIndexEntry(batch, k, v);
   if (!search) return;
   for (const auto& [counter, delta] : SearchCounterDeltas(nullptr, &*search)) {
     if (delta != 0) batch.AddInt64(kCountersCf, counter, delta);
@@ -306,11 +306,11 @@ absl::StatusOr<Article> ArticleStore::Commit(const Article* old, Article next, b
   std::map<std::string, std::string> after;
   for (auto& [k, v] : ArticleIndexEntries(next, &search_after)) after.emplace(std::move(k), std::move(v));
   for (const auto& [k, v] : before) {
-    if (after.count(k) == 0) batch.Delete(kIndexesCf, k);
+    if (after.count(k) == 0) DeleteArticleIndexEntry(batch, k);
   }
   for (const auto& [k, v] : after) {
     auto it = before.find(k);
-    if (it == before.end() || it->second != v) batch.Put(kIndexesCf, k, v);
+    if (it == before.end() || it->second != v) PutArticleIndexEntry(batch, k, v);
   }
   for (const auto& [counter, delta] : SearchCounterDeltas(search_before ? &*search_before : nullptr,
                                                           search_after ? &*search_after : nullptr)) {
@@ -719,7 +719,7 @@ absl::StatusOr<ArticlePage> ArticleStore::ListByScan(const ListQuery& query, abs
 absl::Status ArticleStore::RebuildIndexes() {
   {
     kv::WriteBatch clear(*db_);
-    for (kv::CfId cf : {kIndexesCf, kCountersCf}) clear.DeleteRange(cf, "", std::string(1, '\xff'));
+    for (kv::CfId cf : {kIndexesCf, kSearchCf, kCountersCf}) clear.DeleteRange(cf, "", std::string(1, '\xff'));
     if (auto st = db_->Write(clear); !st.ok()) return st;
   }
   // Many articles per batch: a synced write each would make the rebuild of a
@@ -746,9 +746,11 @@ absl::Status ArticleStore::RebuildIndexes() {
   kv::WriteBatch done(*db_);
   done.Put(kIndexesCf, GalleryUsageMarkerKey(), "");
   if (auto st = db_->Write(done); !st.ok()) return st;
-  // Drop the old entries and the range deletion now rather than in later
-  // background compactions that would compete with serving.
-  return db_->CompactAll(kIndexesCf);
+  // Drop the old entries and the range deletion, and combine the search
+  // blocks' operands, now rather than in later background compactions that
+  // would compete with serving.
+  if (auto st = db_->CompactAll(kIndexesCf); !st.ok()) return st;
+  return db_->CompactAll(kSearchCf);
 }
 
 }  // namespace newsdesk::content

@@ -13,13 +13,14 @@ namespace newsdesk::content {
 // media_counters and photo_bytes and the record kinds 'g' and 'p' (created
 // at open). Version 3 changed the search postings (see article_search.h),
 // retired the kSearchDocs entries and added the gallery → articles index
-// (kGalleryArticles, gallery_usage.h). A version 1 or 2 database is opened
-// and its indexes are regenerated from the records before it is marked
-// version 3 (ContentBackend::Open); from then on an older binary refuses it
-// rather than misreading the postings, missing gallery usage or compacting
-// counters it has no merge operator for.
-inline constexpr uint32_t kContentSchemaVersion = 3;
-inline constexpr uint32_t kContentRebuildFrom[] = {1, 2};
+// (kGalleryArticles, gallery_usage.h). Version 4 moved the search postings
+// into blocks in a column family of their own (kSearchCf, article_search.h).
+// A version 1, 2 or 3 database is opened and its indexes are regenerated
+// from the records before it is marked current (ContentBackend::Open); from
+// then on an older binary refuses it rather than misreading the postings,
+// missing gallery usage or compacting values it has no merge operator for.
+inline constexpr uint32_t kContentSchemaVersion = 4;
+inline constexpr uint32_t kContentRebuildFrom[] = {1, 2, 3};
 
 // Column family ids: indexes into ContentColumnFamilies().
 inline constexpr kv::CfId kRecordsCf = 0;     // kind prefix + id → serialized resource
@@ -33,6 +34,9 @@ inline constexpr kv::CfId kCountersCf = 4;    // name → int64 counter (merge o
 inline constexpr kv::CfId kMediaIndexesCf = 5;   // media index prefix + ... → (empty or id)
 inline constexpr kv::CfId kMediaCountersCf = 6;  // counter prefix + ... → int64 counter (merge operator)
 inline constexpr kv::CfId kPhotoBytesCf = 7;     // photo + object + u32(chunk) → bytes (BlobDB)
+// The full-text index: term + 0x00 + bucket → entry set of (article id →
+// posting), see article_search.h. Regenerated with the other article indexes.
+inline constexpr kv::CfId kSearchCf = 8;
 
 std::vector<kv::ColumnFamilySpec> ContentColumnFamilies();
 
@@ -58,8 +62,11 @@ inline constexpr char kArticlesLiveByUpdate = 0x06;   // + ord(update) + id → 
 inline constexpr char kArticlesLiveByState = 0x07;    // + 'D'|'P' + ord(create) + id → ""
 inline constexpr char kArticlesLiveByTagPublish = 0x08;  // + tag + 0x00 + ord(publish) + id → ""
 inline constexpr char kGalleryArticles = 0x09;        // + lp(gallery id) + i64(publish) + id → "" (gallery_usage.h)
-inline constexpr char kSearchPostings = 0x10;         // + term + 0x00 + id → posting (see article_search.h)
-// 0x11 held per-document search entries up to schema version 2; unused since.
+// 0x10 held one search posting per (term, article) up to schema version 3,
+// 0x11 per-document search entries up to version 2; both unused since. In
+// the entries ArticleIndexEntries lists, 0x10 + block key + article id
+// stands for the article's member of a kSearchCf entry set.
+inline constexpr char kSearchPostings = 0x10;
 
 // Media index prefixes (first byte of a kMediaIndexesCf key).
 inline constexpr char kGalleriesLiveByCreate = 0x01;  // + ord(create) + id → ""

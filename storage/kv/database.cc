@@ -18,6 +18,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/backup_engine.h"
 #include "rocksdb/utilities/options_util.h"
+#include "storage/kv/entry_set.h"
 #include "storage/kv/key_codec.h"
 
 namespace newsdesk::kv {
@@ -79,6 +80,38 @@ class Int64AddOperator : public rocksdb::AssociativeMergeOperator {
   }
 };
 
+// Combines entry sets (entry_set.h): the stored set and the operands written
+// since, or several operands into one.
+class EntrySetOperator : public rocksdb::MergeOperator {
+ public:
+  bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    std::vector<absl::string_view> sets;
+    sets.reserve(in.operand_list.size() + 1);
+    if (in.existing_value != nullptr) sets.emplace_back(in.existing_value->data(), in.existing_value->size());
+    for (const rocksdb::Slice& op : in.operand_list) sets.emplace_back(op.data(), op.size());
+    return MergeSets(sets, /*keep_removals=*/false, &out->new_value);
+  }
+  bool PartialMergeMulti(const rocksdb::Slice& /*key*/, const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value, rocksdb::Logger* /*logger*/) const override {
+    std::vector<absl::string_view> sets;
+    sets.reserve(operands.size());
+    for (const rocksdb::Slice& op : operands) sets.emplace_back(op.data(), op.size());
+    return MergeSets(sets, /*keep_removals=*/true, new_value);
+  }
+  const char* Name() const override { return "newsdesk.EntrySet"; }
+};
+
+// Drops entry sets whose last member was removed (compaction turns the key
+// into a deletion).
+class EmptySetFilter : public rocksdb::CompactionFilter {
+ public:
+  bool Filter(int /*level*/, const rocksdb::Slice& /*key*/, const rocksdb::Slice& value,
+              std::string* /*new_value*/, bool* /*value_changed*/) const override {
+    return value.empty();
+  }
+  const char* Name() const override { return "newsdesk.EmptySetFilter"; }
+};
+
 // RocksDB's own log goes to stderr as JSON lines (warnings and errors only),
 // not to a LOG file in the data directory: the service's logs stay in one
 // place, and a full data volume cannot break the logger (RocksDB's file
@@ -102,6 +135,11 @@ class StderrLogger : public rocksdb::Logger {
 
 ExpiryFilter* SharedExpiryFilter() {
   static ExpiryFilter filter;
+  return &filter;
+}
+
+EmptySetFilter* SharedEmptySetFilter() {
+  static EmptySetFilter filter;
   return &filter;
 }
 
@@ -143,6 +181,18 @@ void WriteBatch::AddInt64(CfId cf, absl::string_view key, int64_t delta) {
   auto s = impl_->batch.Merge(impl_->cf(cf), rocksdb::Slice(key.data(), key.size()), v);
   if (impl_->status.ok()) impl_->status = s;
 }
+void WriteBatch::PutSetEntry(CfId cf, absl::string_view key, absl::string_view member, absl::string_view payload) {
+  std::string op;
+  AppendSetEntry(&op, member, &payload);
+  auto s = impl_->batch.Merge(impl_->cf(cf), rocksdb::Slice(key.data(), key.size()), op);
+  if (impl_->status.ok()) impl_->status = s;
+}
+void WriteBatch::RemoveSetEntry(CfId cf, absl::string_view key, absl::string_view member) {
+  std::string op;
+  AppendSetEntry(&op, member, nullptr);
+  auto s = impl_->batch.Merge(impl_->cf(cf), rocksdb::Slice(key.data(), key.size()), op);
+  if (impl_->status.ok()) impl_->status = s;
+}
 int WriteBatch::Count() const { return static_cast<int>(impl_->batch.Count()); }
 
 struct Iterator::Impl {
@@ -150,24 +200,43 @@ struct Iterator::Impl {
   rocksdb::Slice lower_slice, upper_slice;
   rocksdb::ReadOptions read_options;
   std::unique_ptr<rocksdb::Iterator> it;
+  bool skip_empty = false;  // an entry_sets column family: empty sets are absent
+
+  void SkipForward() {
+    while (skip_empty && it->Valid() && it->value().empty()) it->Next();
+  }
+  void SkipBackward() {
+    while (skip_empty && it->Valid() && it->value().empty()) it->Prev();
+  }
 };
 Iterator::Iterator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Iterator::~Iterator() = default;
 void Iterator::Seek(absl::string_view key) {
   if (key < impl_->lower) key = impl_->lower;
   impl_->it->Seek(rocksdb::Slice(key.data(), key.size()));
+  impl_->SkipForward();
 }
 void Iterator::SeekForPrev(absl::string_view key) {
   if (!impl_->upper.empty() && key >= impl_->upper) {
     impl_->it->SeekToLast();
-    return;
+  } else {
+    impl_->it->SeekForPrev(rocksdb::Slice(key.data(), key.size()));
   }
-  impl_->it->SeekForPrev(rocksdb::Slice(key.data(), key.size()));
+  impl_->SkipBackward();
 }
-void Iterator::SeekToLast() { impl_->it->SeekToLast(); }
+void Iterator::SeekToLast() {
+  impl_->it->SeekToLast();
+  impl_->SkipBackward();
+}
 bool Iterator::Valid() const { return impl_->it->Valid(); }
-void Iterator::Next() { impl_->it->Next(); }
-void Iterator::Prev() { impl_->it->Prev(); }
+void Iterator::Next() {
+  impl_->it->Next();
+  impl_->SkipForward();
+}
+void Iterator::Prev() {
+  impl_->it->Prev();
+  impl_->SkipBackward();
+}
 absl::string_view Iterator::key() const {
   auto k = impl_->it->key();
   return {k.data(), k.size()};
@@ -191,6 +260,9 @@ struct Database::Impl {
   bool closed = false;
   uint32_t schema_version = 0;         // options.schema_version
   uint32_t stored_schema_version = 0;  // on disk
+  std::vector<bool> entry_sets;        // per CfId: ColumnFamilySpec::entry_sets
+
+  bool IsEntrySets(CfId id) const { return id >= 0 && static_cast<size_t>(id) < entry_sets.size() && entry_sets[id]; }
 
   rocksdb::ColumnFamilyHandle* cf(CfId id) const { return handles.at(static_cast<size_t>(id) + 1); }
 };
@@ -251,6 +323,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
     if (spec.hot) cf_options.bottommost_compression = rocksdb::kLZ4Compression;
     if (spec.expiring_values) cf_options.compaction_filter = SharedExpiryFilter();
     if (spec.int64_counters) cf_options.merge_operator = std::make_shared<Int64AddOperator>();
+    if (spec.entry_sets) {
+      cf_options.merge_operator = std::make_shared<EntrySetOperator>();
+      cf_options.compaction_filter = SharedEmptySetFilter();
+    }
     if (spec.write_buffer_bytes > 0) cf_options.write_buffer_size = spec.write_buffer_bytes;
     if (spec.blob_files) {
       cf_options.enable_blob_files = true;
@@ -274,6 +350,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   }
 
   auto impl = std::make_unique<Impl>();
+  for (const auto& spec : options.column_families) impl->entry_sets.push_back(spec.entry_sets);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &impl->handles, &raw);
   if (!s.ok()) {
@@ -427,7 +504,7 @@ absl::StatusOr<std::optional<std::string>> Database::Get(CfId cf, absl::string_v
   if (snapshot != nullptr) ro.snapshot = snapshot->impl_->snapshot;
   std::string value;
   rocksdb::Status s = impl_->db->Get(ro, impl_->cf(cf), rocksdb::Slice(key.data(), key.size()), &value);
-  if (s.IsNotFound()) return std::optional<std::string>();
+  if (s.IsNotFound() || (value.empty() && impl_->IsEntrySets(cf))) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, "read");
   return std::optional<std::string>(std::move(value));
 }
@@ -487,7 +564,9 @@ std::unique_ptr<Iterator> Database::Scan(CfId cf, absl::string_view lower, absl:
   }
   if (snapshot != nullptr) impl->read_options.snapshot = snapshot->impl_->snapshot;
   impl->it.reset(impl_->db->NewIterator(impl->read_options, impl_->cf(cf)));
+  impl->skip_empty = impl_->IsEntrySets(cf);
   impl->it->Seek(impl->lower);
+  impl->SkipForward();
   return std::unique_ptr<Iterator>(new Iterator(std::move(impl)));
 }
 

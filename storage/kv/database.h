@@ -41,6 +41,11 @@ struct ColumnFamilySpec {
   // a merge operator, so concurrent writers can add to one counter without a
   // read-modify-write or a lock.
   bool int64_counters = false;
+  // Values are entry sets (see entry_set.h) changed with
+  // WriteBatch::PutSetEntry / RemoveSetEntry and combined by a merge
+  // operator. An empty set reads as absent (Get, Scan) and is dropped by
+  // compaction.
+  bool entry_sets = false;
   // Values of at least `min_blob_size` bytes are kept in blob files
   // (RocksDB's integrated BlobDB) instead of the LSM tree, so compactions of
   // the column family move only keys and small values. For large immutable
@@ -117,6 +122,11 @@ class WriteBatch {
   void DeleteRange(CfId cf, absl::string_view begin, absl::string_view end);
   // Adds `delta` to a counter in an int64_counters column family.
   void AddInt64(CfId cf, absl::string_view key, int64_t delta);
+  // Adds `member` with `payload` to the entry set at `key` in an entry_sets
+  // column family, replacing the member's payload if it is there.
+  void PutSetEntry(CfId cf, absl::string_view key, absl::string_view member, absl::string_view payload);
+  // Removes `member` from the entry set at `key` (nothing if it is absent).
+  void RemoveSetEntry(CfId cf, absl::string_view key, absl::string_view member);
   int Count() const;
 
  private:

@@ -168,32 +168,61 @@ std::string Fold(absl::string_view text) {
   return ToUtf8(s);
 }
 
-std::vector<Token> Tokenize(absl::string_view utf8) {
-  std::vector<Token> tokens;
+namespace {
+
+// Calls on_word(begin, end) for each word or number of `utf8` (byte
+// offsets), by ICU's word break rules; false if ICU could not be used.
+template <typename F>
+void ForEachWord(absl::string_view utf8, F on_word) {
   icu::BreakIterator* words = ThreadWordBreaker();
   // ICU indexes are int32_t; article fields are far below that.
-  if (words == nullptr || utf8.empty() || utf8.size() > static_cast<size_t>(INT32_MAX)) return tokens;
+  if (words == nullptr || utf8.empty() || utf8.size() > static_cast<size_t>(INT32_MAX)) return;
   UErrorCode status = U_ZERO_ERROR;
   // A UTF-8 UText makes the break positions byte offsets into `utf8`.
   icu::LocalUTextPointer ut(utext_openUTF8(nullptr, utf8.data(), static_cast<int64_t>(utf8.size()), &status));
   words->setText(ut.getAlias(), status);
-  if (U_FAILURE(status)) return tokens;
-  int32_t start = words->first();
-  for (int32_t end = words->next(); end != icu::BreakIterator::DONE; start = end, end = words->next()) {
-    // Rule statuses below UBRK_WORD_NONE_LIMIT are spaces, punctuation and
-    // symbols; numbers, letters, kana and ideographs are above.
-    if (words->getRuleStatus() < UBRK_WORD_NONE_LIMIT) continue;
-    Token token;
-    token.begin = static_cast<size_t>(start);
-    token.end = static_cast<size_t>(end);
-    token.surface = std::string(utf8.substr(token.begin, token.end - token.begin));
-    token.folded = Fold(token.surface);
-    if (token.folded.empty()) continue;  // only ignorable characters
-    tokens.push_back(std::move(token));
+  if (U_SUCCESS(status)) {
+    int32_t start = words->first();
+    for (int32_t end = words->next(); end != icu::BreakIterator::DONE; start = end, end = words->next()) {
+      // Rule statuses below UBRK_WORD_NONE_LIMIT are spaces, punctuation and
+      // symbols; numbers, letters, kana and ideographs are above.
+      if (words->getRuleStatus() < UBRK_WORD_NONE_LIMIT) continue;
+      on_word(static_cast<size_t>(start), static_cast<size_t>(end));
+    }
   }
   // The iterator outlives `ut` (thread_local): leave it on text we own.
   static const icu::UnicodeString* const kNoText = new icu::UnicodeString();
   words->setText(*kNoText);
+}
+
+}  // namespace
+
+std::vector<Token> Tokenize(absl::string_view utf8) {
+  std::vector<Token> tokens;
+  ForEachWord(utf8, [&](size_t begin, size_t end) {
+    Token token;
+    token.begin = begin;
+    token.end = end;
+    token.surface = std::string(utf8.substr(begin, end - begin));
+    token.folded = Fold(token.surface);
+    if (token.folded.empty()) return;  // only ignorable characters
+    tokens.push_back(std::move(token));
+  });
+  return tokens;
+}
+
+std::vector<TokenBounds> TokenizeBounds(absl::string_view utf8) {
+  std::vector<TokenBounds> tokens;
+  ForEachWord(utf8, [&](size_t begin, size_t end) {
+    const absl::string_view surface = utf8.substr(begin, end - begin);
+    // Folding keeps ASCII letters and digits, so only a word without any can
+    // fold to nothing (and is skipped by Tokenize).
+    if (std::none_of(surface.begin(), surface.end(), [](char c) { return absl::ascii_isalnum(c); }) &&
+        Fold(surface).empty()) {
+      return;
+    }
+    tokens.push_back({begin, end});
+  });
   return tokens;
 }
 
@@ -542,15 +571,15 @@ std::string Canonical(const Query& query) {
 // ---------------------------------------------------------------------------
 // Ranking
 
+double Bm25Idf(uint64_t df, uint64_t doc_count) {
+  if (df == 0 || doc_count == 0) return 0.0;
+  df = std::min(df, doc_count);
+  return std::log(1.0 + (static_cast<double>(doc_count - df) + 0.5) / (static_cast<double>(df) + 0.5));
+}
+
 double Bm25(uint32_t tf, uint64_t df, uint64_t doc_count, uint32_t doc_length, double avg_doc_length,
             double field_weight) {
-  if (tf == 0 || df == 0 || doc_count == 0) return 0.0;
-  df = std::min(df, doc_count);
-  const double idf = std::log(1.0 + (static_cast<double>(doc_count - df) + 0.5) / (static_cast<double>(df) + 0.5));
-  const double length_ratio = avg_doc_length > 0 ? static_cast<double>(doc_length) / avg_doc_length : 1.0;
-  const double norm = kBm25K1 * (1.0 - kBm25B + kBm25B * length_ratio);
-  const double t = static_cast<double>(tf);
-  return field_weight * idf * t * (kBm25K1 + 1.0) / (t + norm);
+  return Bm25WithIdf(Bm25Idf(df, doc_count), tf, doc_length, avg_doc_length, field_weight);
 }
 
 // ---------------------------------------------------------------------------
@@ -622,14 +651,14 @@ bool Matches(const Token& token, const std::set<std::string>& matched, const Ste
   return false;
 }
 
-std::vector<Span> Spans(absl::string_view text, const std::vector<Token>& tokens,
-                        const std::set<std::string>& matched, const Stemmer& stemmer) {
+std::vector<Span> Spans(absl::string_view text, const std::vector<TokenBounds>& tokens,
+                        const std::vector<bool>& matched) {
   std::vector<Span> spans(tokens.size());
   for (size_t k = 0; k < tokens.size(); ++k) {
     Span& s = spans[k];
     s.begin = s.ext_begin = tokens[k].begin;
     s.end = s.ext_end = tokens[k].end;
-    s.matched = Matches(tokens[k], matched, stemmer);
+    s.matched = matched[k];
     // Backwards to whitespace; not when another token comes first (the
     // "-" of "COVID-19" belongs to neither half). The first token reaches
     // back to the first visible character, so a snippet that starts the
@@ -705,10 +734,12 @@ size_t Advance(absl::string_view text, size_t begin, size_t chars) {
 
 }  // namespace
 
-std::string Snippet(absl::string_view text, const std::set<std::string>& matched, size_t max_chars,
-                    const Stemmer& stemmer) {
+namespace {
+
+// The snippet of `text` whose words `tokens` are marked where `matched` is.
+std::string SnippetOf(absl::string_view text, const std::vector<TokenBounds>& tokens,
+                      const std::vector<bool>& matched, size_t max_chars) {
   if (max_chars == 0) return "";
-  const std::vector<Token> tokens = Tokenize(text);
   if (tokens.empty()) {
     // Nothing but punctuation: show the start of it.
     const size_t begin = [&] {
@@ -725,7 +756,7 @@ std::string Snippet(absl::string_view text, const std::set<std::string>& matched
     return out;
   }
 
-  const std::vector<Span> spans = Spans(text, tokens, matched, stemmer);
+  const std::vector<Span> spans = Spans(text, tokens, matched);
   auto width = [&](size_t a, size_t b) { return spans[b].cp_end - spans[a].cp_begin; };
 
   // The densest run: the most matched words within max_chars (earliest on a
@@ -766,6 +797,30 @@ std::string Snippet(absl::string_view text, const std::set<std::string>& matched
     }
   }
   return Render(text, spans, a, b, spans[a].ext_begin, spans[b].ext_end, a > 0, b + 1 < spans.size());
+}
+
+
+}  // namespace
+
+std::string Snippet(absl::string_view text, const std::set<std::string>& matched, size_t max_chars,
+                    const Stemmer& stemmer) {
+  const std::vector<Token> tokens = Tokenize(text);
+  std::vector<TokenBounds> bounds(tokens.size());
+  std::vector<bool> marked(tokens.size());
+  for (size_t k = 0; k < tokens.size(); ++k) {
+    bounds[k] = {tokens[k].begin, tokens[k].end};
+    marked[k] = Matches(tokens[k], matched, stemmer);
+  }
+  return SnippetOf(text, bounds, marked, max_chars);
+}
+
+std::string SnippetAt(absl::string_view text, const std::vector<uint32_t>& positions, size_t max_chars) {
+  const std::vector<TokenBounds> tokens = TokenizeBounds(text);
+  std::vector<bool> marked(tokens.size());
+  for (uint32_t p : positions) {
+    if (p < marked.size()) marked[p] = true;
+  }
+  return SnippetOf(text, tokens, marked, max_chars);
 }
 
 }  // namespace newsdesk::text

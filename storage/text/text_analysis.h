@@ -65,6 +65,15 @@ struct Token {
 // position.
 std::vector<Token> Tokenize(absl::string_view utf8);
 
+struct TokenBounds {
+  size_t begin = 0;  // byte offsets, as in Token
+  size_t end = 0;
+};
+
+// The bounds of Tokenize(utf8)'s tokens without their surface and folded
+// forms (cheaper: no folding for words with an ASCII letter or digit).
+std::vector<TokenBounds> TokenizeBounds(absl::string_view utf8);
+
 // ---------------------------------------------------------------------------
 // Stemming
 
@@ -196,6 +205,18 @@ inline constexpr double kBodyWeight = 1.0;
 double Bm25(uint32_t tf, uint64_t df, uint64_t doc_count, uint32_t doc_length, double avg_doc_length,
             double field_weight = kBodyWeight);
 
+// Bm25 in two steps, for scoring many documents of one clause: the idf once
+// (0 when df or doc_count is 0), then each document's field.
+double Bm25Idf(uint64_t df, uint64_t doc_count);
+inline double Bm25WithIdf(double idf, uint32_t tf, uint32_t doc_length, double avg_doc_length,
+                          double field_weight = kBodyWeight) {
+  if (tf == 0) return 0.0;
+  const double length_ratio = avg_doc_length > 0 ? static_cast<double>(doc_length) / avg_doc_length : 1.0;
+  const double norm = kBm25K1 * (1.0 - kBm25B + kBm25B * length_ratio);
+  const double t = static_cast<double>(tf);
+  return field_weight * idf * t * (kBm25K1 + 1.0) / (t + norm);
+}
+
 // ---------------------------------------------------------------------------
 // Snippets
 
@@ -212,5 +233,12 @@ inline constexpr size_t kDefaultSnippetChars = 200;
 // word longer than `max_chars` is cut at a character boundary.
 std::string Snippet(absl::string_view text, const std::set<std::string>& matched,
                     size_t max_chars = kDefaultSnippetChars, const Stemmer& stemmer = Stemmer::Polish());
+
+// The same snippet with the matched words given by their token positions
+// (Tokenize order, as AnalyzeForIndex numbers them) instead of by terms:
+// what a search that read the positions from its postings shows, without
+// folding or stemming the text again. Positions past the end are ignored.
+std::string SnippetAt(absl::string_view text, const std::vector<uint32_t>& positions,
+                      size_t max_chars = kDefaultSnippetChars);
 
 }  // namespace newsdesk::text

@@ -14,7 +14,7 @@ newsdesk_test(NAME fuzz_regression_tests LABEL unit SOURCES fuzz/regression_test
 target_compile_definitions(fuzz_regression_tests PRIVATE NEWSDESK_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 
 if(NEWSDESK_FUZZ)
-  set(NEWSDESK_FUZZ_TARGETS filter page_token article_request search_query image_header)
+  set(NEWSDESK_FUZZ_TARGETS filter page_token article_request search_query image_header entry_set)
   if(TARGET newsdesk_events_service)
     list(APPEND NEWSDESK_FUZZ_TARGETS icalendar)
   endif()

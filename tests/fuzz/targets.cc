@@ -15,6 +15,7 @@
 #include "services/common/validation.h"
 #include "services/content/article_validation.h"
 #include "storage/content/article_store.h"
+#include "storage/kv/entry_set.h"
 #include "storage/media/chunked_bytes.h"
 #include "storage/media/image.h"
 #include "storage/query/filter.h"
@@ -105,6 +106,52 @@ void SearchQuery(const uint8_t* data, size_t size) {
     auto analyzed = text::AnalyzeForIndex(View(data, size));
     for (const auto& t : analyzed.terms) Check(!t.term.empty());
     (void)text::Snippet(View(data, size), {"a"}, 50);
+    (void)text::SnippetAt(View(data, size), {0, 2, 5, 1000}, 50);
+    const auto tokens = text::Tokenize(View(data, size));
+    const auto bounds = text::TokenizeBounds(View(data, size));
+    Check(tokens.size() == bounds.size());
+  }
+}
+
+// Entry sets (the search index's blocks): arbitrary bytes as a stored set and
+// merge operands. Merging either refuses the input or gives a canonical set
+// (strictly ascending members; removals only when operands are combined),
+// and combining operands first gives the same set as merging them one by one.
+void EntrySet(const uint8_t* data, size_t size) {
+  // Inputs are separated by 0xff bytes (never a valid varint's last byte).
+  std::vector<absl::string_view> sets;
+  absl::string_view rest = View(data, size);
+  for (size_t cut; (cut = rest.find('\xff')) != absl::string_view::npos && sets.size() < 16;) {
+    sets.push_back(rest.substr(0, cut));
+    rest = rest.substr(cut + 1);
+  }
+  sets.push_back(rest);
+  const auto canonical = [](absl::string_view set, bool removals_allowed) {
+    kv::SetEntryReader r(set);
+    absl::string_view member, payload, previous;
+    bool removal = false, first = true;
+    while (r.Next(&member, &payload, &removal)) {
+      Check(first || previous < member);
+      Check(removals_allowed || !removal);
+      previous = member;
+      first = false;
+    }
+    Check(r.ok());
+  };
+  std::string full, combined;
+  const bool ok = kv::MergeSets(sets, /*keep_removals=*/false, &full);
+  Check(ok == kv::MergeSets(sets, /*keep_removals=*/true, &combined));
+  if (!ok) return;
+  canonical(full, false);
+  canonical(combined, true);
+  std::string again;
+  Check(kv::MergeSets({full}, false, &again) && again == full);
+  if (sets.size() >= 2) {
+    std::string operands, stepwise;
+    std::vector<absl::string_view> tail(sets.begin() + 1, sets.end());
+    Check(kv::MergeSets(tail, true, &operands));
+    Check(kv::MergeSets({sets[0], operands}, false, &stepwise));
+    Check(stepwise == full);
   }
 }
 
@@ -282,6 +329,7 @@ const std::vector<Target>& Targets() {
       {"article_request", ArticleRequest},
       {"search_query", SearchQuery},
       {"image_header", ImageHeader},
+      {"entry_set", EntrySet},
 #ifdef NEWSDESK_FUZZ_EVENTS
       {"icalendar", ICalendar},
 #endif

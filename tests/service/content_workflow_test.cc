@@ -1,6 +1,7 @@
 // Publishing, revisions, filtered listing and search through the gRPC API.
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "storage/content/article_search.h"
 #include "storage/content/schema.h"
 #include "storage/kv/proto_time.h"
@@ -246,45 +247,56 @@ TEST_F(ContentWorkflowTest, SearchPagesWithBoundTokens) {
   EXPECT_EQ(stub_->SearchArticles(Context().get(), req, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-// A database written before the current posting format (schema version 2):
-// opening it regenerates every index from the records, and only then is it
-// marked current.
+// Databases written before the current posting format (schema versions 2
+// and 3): opening one regenerates every index from the records, and only
+// then is it marked current.
 TEST(ContentSchemaUpgradeTest, OpeningAnOlderDatabaseRebuildsItsIndexes) {
-  testing::TempDir dir;
-  {
-    kv::DatabaseOptions v2 = ContentDatabaseOptions(dir.path());
-    v2.schema_version = 2;
-    v2.rebuildable_from.clear();
-    auto db = kv::Database::Open(v2);
-    ASSERT_TRUE(db.ok()) << db.status();
-    Article a;
-    a.set_name("articles/stara");
-    a.set_title("Wizyta w Kazachstanie");
-    a.set_body("Delegacja odwiedziła Tałdykorgan.");
-    a.set_slug("wizyta-w-kazachstanie");
-    a.set_state(Article::STATE_PUBLISHED);
-    ToProtoTime(absl::FromUnixSeconds(1525132800), a.mutable_create_time());
-    ToProtoTime(absl::FromUnixSeconds(1525132800), a.mutable_update_time());
-    ToProtoTime(absl::FromUnixSeconds(1525132800), a.mutable_publish_time());
-    kv::WriteBatch batch(**db);
-    batch.Put(kRecordsCf, "astara", a.SerializeAsString());
-    batch.Put(kIndexesCf, std::string(1, '\x11') + "stara", "an entry of the old layout");
-    ASSERT_TRUE((*db)->Write(batch).ok());
+  for (uint32_t version : {2u, 3u}) {
+    SCOPED_TRACE(absl::StrCat("schema version ", version));
+    testing::TempDir dir;
+    // Keys of the older layouts: version 3's one posting per (term, article),
+    // version 2's per-document search entries.
+    const std::string old_posting = std::string(1, '\x10') + "taldykorgan" + std::string(1, '\0') + "stara";
+    const std::string old_entry = std::string(1, '\x11') + "stara";
+    {
+      kv::DatabaseOptions older = ContentDatabaseOptions(dir.path());
+      older.schema_version = version;
+      older.rebuildable_from.clear();
+      auto db = kv::Database::Open(older);
+      ASSERT_TRUE(db.ok()) << db.status();
+      Article a;
+      a.set_name("articles/stara");
+      a.set_title("Wizyta w Kazachstanie");
+      a.set_body("Delegacja odwiedziła Tałdykorgan.");
+      a.set_slug("wizyta-w-kazachstanie");
+      a.set_state(Article::STATE_PUBLISHED);
+      ToProtoTime(absl::FromUnixSeconds(1525132800), a.mutable_create_time());
+      ToProtoTime(absl::FromUnixSeconds(1525132800), a.mutable_update_time());
+      ToProtoTime(absl::FromUnixSeconds(1525132800), a.mutable_publish_time());
+      kv::WriteBatch batch(**db);
+      batch.Put(kRecordsCf, "astara", a.SerializeAsString());
+      batch.Put(kIndexesCf, old_posting, "a posting of the old layout");
+      batch.Put(kIndexesCf, old_entry, "an entry of the old layout");
+      ASSERT_TRUE((*db)->Write(batch).ok());
+    }
+    auto backend = ContentBackend::Open(dir.path());
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    kv::Database& db = *(*backend)->database();
+    EXPECT_EQ(db.stored_schema_version(), kContentSchemaVersion);
+    EXPECT_FALSE((*db.Get(kIndexesCf, old_posting)).has_value());
+    EXPECT_FALSE((*db.Get(kIndexesCf, old_entry)).has_value());
+    for (const char* query : {"taldykorgan", "Kazachstan", "wizyt*"}) {
+      SearchRequest req;
+      req.query = query;
+      auto page = SearchArticles(db, Clock::Real(), req);
+      ASSERT_TRUE(page.ok()) << page.status();
+      ASSERT_EQ(page->hits.size(), 1u) << query;
+      EXPECT_EQ(page->hits[0].article.name(), "articles/stara");
+    }
+    auto by_slug = (*backend)->articles()->List(ListQuery{});
+    ASSERT_TRUE(by_slug.ok()) << by_slug.status();
+    EXPECT_EQ(by_slug->articles.size(), 1u);
   }
-  auto backend = ContentBackend::Open(dir.path());
-  ASSERT_TRUE(backend.ok()) << backend.status();
-  kv::Database& db = *(*backend)->database();
-  EXPECT_EQ(db.stored_schema_version(), kContentSchemaVersion);
-  EXPECT_FALSE((*db.Get(kIndexesCf, std::string(1, '\x11') + "stara")).has_value());
-  SearchRequest req;
-  req.query = "taldykorgan";
-  auto page = SearchArticles(db, Clock::Real(), req);
-  ASSERT_TRUE(page.ok()) << page.status();
-  ASSERT_EQ(page->hits.size(), 1u);
-  EXPECT_EQ(page->hits[0].article.name(), "articles/stara");
-  auto by_slug = (*backend)->articles()->List(ListQuery{});
-  ASSERT_TRUE(by_slug.ok()) << by_slug.status();
-  EXPECT_EQ(by_slug->articles.size(), 1u);
 }
 
 }  // namespace

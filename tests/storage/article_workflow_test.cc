@@ -470,12 +470,15 @@ TEST_F(WorkflowTest, RebuiltIndexesEqualTheLiveOnes) {
   EXPECT_FALSE(published("g2"));
 
   const auto indexes = Dump(db_.get(), kIndexesCf);
+  const auto search_blocks = Dump(db_.get(), kSearchCf);
   std::map<std::string, int64_t> counters;
   for (const auto& [k, v] : Dump(db_.get(), kCountersCf)) counters[k] = *db_->GetInt64(kCountersCf, k);
   ASSERT_FALSE(indexes.empty());
   ASSERT_EQ(indexes.count(GalleryUsageMarkerKey()), 1u);
   ASSERT_TRUE(store_->RebuildIndexes().ok());
   EXPECT_EQ(Dump(db_.get(), kIndexesCf), indexes);
+  EXPECT_EQ(Dump(db_.get(), kSearchCf), search_blocks) << "search blocks are canonical: same entries, same bytes";
+  ASSERT_FALSE(search_blocks.empty());
   for (const auto& [k, v] : counters) EXPECT_EQ(*db_->GetInt64(kCountersCf, k), v) << k;
   EXPECT_EQ(counters["search/docs"], 7);
   EXPECT_EQ(used("g0"), (std::vector<std::string>{"articles/b0", "articles/b4", "articles/b6", "articles/b2"}));

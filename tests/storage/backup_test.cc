@@ -32,10 +32,9 @@ void ExpectConsistent(kv::Database* db) {
     for (auto& [k, v] : ArticleIndexEntries(a)) expected[k] = v;
     ++records;
   }
-  std::map<std::string, std::string> actual;
-  for (auto it = db->Scan(kIndexesCf, "", ""); it->Valid(); it->Next()) {
-    actual[std::string(it->key())] = std::string(it->value());
-  }
+  auto read = ReadArticleIndexEntries(*db);
+  ASSERT_TRUE(read.ok()) << read.status();
+  const std::map<std::string, std::string>& actual = *read;
   EXPECT_GT(records, 0);
   EXPECT_EQ(actual.size(), expected.size());
   EXPECT_TRUE(actual == expected) << "indexes differ from what the records imply";

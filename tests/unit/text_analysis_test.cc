@@ -670,5 +670,45 @@ TEST(SnippetTest, ReplacesInvalidUtf8) {
   EXPECT_THAT(snippet, StartsWith("<mark>Szpital</mark> \xEF\xBF\xBD w"));
 }
 
+TEST(TokenizeBoundsTest, FindsTheSameTokensAsTokenize) {
+  for (const std::string& text :
+       {std::string("Delegacja odwiedziła Tałdykorgan 12.03.2018 r. (COVID-19), koszt 3,5 mln zł."),
+        std::string("Алматы и Тałdykorgan; 東京 — emoji 🙂 soft\u00ADhyphen co\u00ADoperation"),
+        std::string("\u00AD \u200B\u200B słowo \u2060 ąę ÓŁ ż"), std::string("   "), std::string(""),
+        LongText()}) {
+    const auto tokens = Tokenize(text);
+    const auto bounds = TokenizeBounds(text);
+    ASSERT_EQ(bounds.size(), tokens.size()) << text;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      EXPECT_EQ(bounds[i].begin, tokens[i].begin) << text << " token " << i;
+      EXPECT_EQ(bounds[i].end, tokens[i].end) << text << " token " << i;
+    }
+  }
+}
+
+// What a search shows: the positions of the matched terms from the index
+// give the same snippet as matching the terms against the text again.
+TEST(SnippetTest, PositionsFromTheIndexGiveTheSameSnippetAsTerms) {
+  const std::vector<std::pair<std::string, std::set<std::string>>> cases = {
+      {LongText(), {"kazachstan", "zdrowie"}},
+      {LongText(), {"laka"}},
+      {LongText(), {}},
+      {"Szpital w Lublinie i szpitalem w Ałmaty; szpitale (COVID-19) — 3,5 mln.", {"szpital", "19", "almaty"}},
+      {"Szpital <script>alert('x')</script> & \"Lublin\"", {"lublin"}},
+      {"", {"szpital"}},
+  };
+  for (const auto& [text, matched] : cases) {
+    std::vector<uint32_t> positions;
+    for (const IndexTerm& t : AnalyzeForIndex(text).terms) {
+      if (matched.count(t.term) > 0) positions.insert(positions.end(), t.positions.begin(), t.positions.end());
+    }
+    std::sort(positions.begin(), positions.end());
+    for (size_t width : {40u, 120u, 200u}) {
+      EXPECT_EQ(SnippetAt(text, positions, width), Snippet(text, matched, width)) << text << " @" << width;
+    }
+  }
+  EXPECT_EQ(SnippetAt("Szpital w Lublinie", {2, 99}), "Szpital w <mark>Lublinie</mark>") << "past the end: ignored";
+}
+
 }  // namespace
 }  // namespace newsdesk::text
