@@ -467,7 +467,7 @@ run_sanitizers() {
     "$tsan/tests/storage_tests" --gtest_filter='*Concurrent*'
 
   # One target per directory of tests/fuzz/corpus/ (filter, page_token,
-  # article_request, search_query, image_header, icalendar).
+  # article_request, search_query, image_header, entry_set, icalendar).
   log "libFuzzer targets, ${NEWSDESK_FUZZ_SECONDS:-10} s each"
   [[ -f "$fuzz/build.ninja" ]] || CC=clang CXX=clang++ cmake -S . -B "$fuzz" -G Ninja \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEWSDESK_FUZZ=ON -DNEWSDESK_TOOLS=OFF
