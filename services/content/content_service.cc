@@ -1,6 +1,7 @@
 #include "services/content/content_service.h"
 
 #include <algorithm>
+#include <thread>
 #include <iterator>
 
 #include "absl/strings/numbers.h"
@@ -79,8 +80,12 @@ query::Node PublishedOnly(query::Node filter) {
 }  // namespace
 
 ContentService::ContentService(ArticleStore* articles, PageTokenCodec page_tokens, MediaBackend media,
-                               WorkQueue* storage_work)
-    : articles_(articles), page_tokens_(std::move(page_tokens)), media_(media), storage_work_(storage_work) {}
+                               WorkQueue* storage_work, WorkQueue* search_work)
+    : articles_(articles),
+      page_tokens_(std::move(page_tokens)),
+      media_(media),
+      storage_work_(storage_work),
+      search_work_(search_work) {}
 
 absl::StatusOr<v1::Article> ContentService::CreateArticle(const v1::CreateArticleRequest& request) {
   if (!request.has_article()) return absl::InvalidArgumentError("article: required");
@@ -291,7 +296,7 @@ grpc::ServerUnaryReactor* ContentService::RollbackArticle(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ContentService::SearchArticles(grpc::CallbackServerContext* context,
                                                          const v1::SearchArticlesRequest* request,
                                                          v1::SearchArticlesResponse* response) {
-  return ReplyFrom(storage_work_, context, response,
+  return ReplyFrom(search_work_, context, response,
                    [this, context, request] { return SearchArticles(CallerOf(*context), *request); });
 }
 
@@ -341,6 +346,9 @@ absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::
   if (backend_options.storage_workers < 1 || backend_options.media_workers < 1) {
     return absl::InvalidArgumentError("--storage_workers and --media_workers must be at least 1");
   }
+  if (backend_options.search_workers < 0) {
+    return absl::InvalidArgumentError("--search_workers must be at least 0 (0: one per CPU core)");
+  }
   if (backend_options.block_cache_bytes < (size_t{1} << 20)) {
     return absl::InvalidArgumentError("--block_cache_mb must be at least 1");
   }
@@ -370,13 +378,16 @@ absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::
   if (auto st = EnsureGalleryUsageIndex(backend->db_.get()); !st.ok()) return st;
   backend->work_ = std::make_unique<WorkQueue>(backend_options.media_workers);
   backend->storage_work_ = std::make_unique<WorkQueue>(backend_options.storage_workers);
+  backend->search_work_ = std::make_unique<WorkQueue>(
+      backend_options.search_workers > 0 ? backend_options.search_workers
+                                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
   MediaBackend media{.galleries = backend->galleries_.get(),
                      .photos = backend->photos_.get(),
                      .work = backend->work_.get(),
                      .options = backend_options.media};
   backend->service_ =
       std::make_unique<ContentService>(backend->articles_.get(), PageTokenCodec(*std::move(secret)), media,
-                                       backend->storage_work_.get());
+                                       backend->storage_work_.get(), backend->search_work_.get());
   return backend;
 }
 

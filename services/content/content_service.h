@@ -32,10 +32,11 @@ class ContentService final
  public:
   // Without `media` (no stores), the gallery and photo RPCs answer
   // UNIMPLEMENTED and Article.gallery is not checked. `storage_work` runs
-  // the article RPCs that write, list or search (nullptr: gRPC's threads);
-  // GetArticle, a point read, answers on the calling thread.
+  // the article RPCs that write or list, `search_work` SearchArticles
+  // (nullptr: gRPC's threads); GetArticle, a point read, answers on the
+  // calling thread.
   ContentService(ArticleStore* articles, PageTokenCodec page_tokens, MediaBackend media = {},
-                 WorkQueue* storage_work = nullptr);
+                 WorkQueue* storage_work = nullptr, WorkQueue* search_work = nullptr);
 
   // Each method below returns the response or a status whose message names
   // the offending field or resource; the gRPC handlers only wrap them. Reads
@@ -141,6 +142,7 @@ class ContentService final
   PageTokenCodec page_tokens_;
   MediaBackend media_;
   WorkQueue* storage_work_;
+  WorkQueue* search_work_;
   bool force_scan_ = false;
 };
 
@@ -151,10 +153,14 @@ struct ContentBackendOptions {
   // Threads for photo decoding, processing and the streaming RPCs' storage
   // work (--media_workers).
   int media_workers = 2;
-  // Threads for the article RPCs that write, list or search
-  // (--storage_workers). Synced writes mostly wait for the disk: many in
-  // flight at once let RocksDB commit them as one group.
+  // Threads for the article RPCs that write or list (--storage_workers).
+  // Synced writes mostly wait for the disk: many in flight at once let
+  // RocksDB commit them as one group.
   int storage_workers = 32;
+  // Threads for SearchArticles (--search_workers; 0: one per CPU core). A
+  // search is CPU work on a few MB of postings: more searches at once than
+  // cores only add memory, and the others wait in order.
+  int search_workers = 0;
   // The RocksDB block cache shared by every column family (--block_cache_mb).
   size_t block_cache_bytes = size_t{64} << 20;
 };
@@ -188,8 +194,9 @@ class ContentBackend {
   std::unique_ptr<PhotoStore> photos_;
   std::unique_ptr<WorkQueue> work_;
   std::unique_ptr<ContentService> service_;
-  // Its tasks call the service: destroyed (drained) first.
+  // Their tasks call the service: destroyed (drained) first.
   std::unique_ptr<WorkQueue> storage_work_;
+  std::unique_ptr<WorkQueue> search_work_;
 };
 
 }  // namespace newsdesk::content

@@ -22,8 +22,10 @@ ABSL_FLAG(int32_t, media_workers, 2,
           "Threads that decode, process and store uploaded photos and read downloads");
 
 ABSL_FLAG(int32_t, storage_workers, 32,
-          "Threads that run the article RPCs which write, list or search; synced writes in flight together are "
-          "committed as one group");
+          "Threads that run the article RPCs which write or list; synced writes in flight together are committed "
+          "as one group");
+ABSL_FLAG(int32_t, search_workers, 0,
+          "Threads that run SearchArticles (CPU-bound; further searches wait their turn); 0: one per CPU core");
 ABSL_FLAG(int32_t, block_cache_mb, 64,
           "Size of the RocksDB block cache (data, index and filter blocks of every column family), in MiB");
 
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
   backend.media.processing.strip_private_metadata = !absl::GetFlag(FLAGS_keep_photo_private_metadata);
   backend.media_workers = absl::GetFlag(FLAGS_media_workers);
   backend.storage_workers = absl::GetFlag(FLAGS_storage_workers);
+  backend.search_workers = absl::GetFlag(FLAGS_search_workers);
   backend.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
   return newsdesk::content::RunContentServer(newsdesk::ServerOptionsFromFlags(absl::GetFlag(FLAGS_listen)),
                                              {.db_path = absl::GetFlag(FLAGS_db_path),

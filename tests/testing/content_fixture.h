@@ -48,8 +48,8 @@ struct TestTokens {
 
 class ContentServerFixture : public ::testing::Test {
  protected:
-  void StartServer(ServerOptions options = {}) {
-    auto backend = content::ContentBackend::Open(dir_.path(), &clock_);
+  void StartServer(ServerOptions options = {}, const content::ContentBackendOptions& backend_options = {}) {
+    auto backend = content::ContentBackend::Open(dir_.path(), &clock_, backend_options);
     ASSERT_TRUE(backend.ok()) << backend.status();
     backend_ = *std::move(backend);
     if (options.listen.empty()) options.listen = "127.0.0.1:0";
