@@ -269,8 +269,8 @@ load content_get_half get 16 32 --rate="$HALF"
 load content_list list 16 32
 load content_list_deep list_deep 16 32
 kv content_rss_before_search_kib "$(rss_kib "$CONTENT_PID" VmHWM)"
-# Search throughput: a search takes ~30 ms of CPU at 100k articles and runs
-# on the server's storage workers, so 4 calls in flight keep both cores busy
+# Search throughput: a search takes ~10 ms of CPU at 100k articles and runs
+# on the server's search workers (one per core), so 4 calls in flight keep both cores busy
 # (more only queue: 16 in flight gave the same rate at a p99.9 near 4 s on a
 # busy machine); a 5 s deadline still catches a search that regressed to
 # seconds (it counts as an error).
