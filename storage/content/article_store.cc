@@ -200,6 +200,10 @@ std::vector<std::pair<std::string, std::string>> ArticleIndexEntries(const Artic
     entries.emplace_back(TagPrefix(kArticlesLiveByTag, tag) + OrderSuffix(create, id), "");
     entries.emplace_back(TagPrefix(kArticlesLiveByTagPublish, tag) + OrderSuffix(publish, id), "");
   }
+  for (const auto& author : a.authors()) {
+    entries.emplace_back(TagPrefix(kArticlesLiveByAuthor, author) + OrderSuffix(create, id), "");
+    entries.emplace_back(TagPrefix(kArticlesLiveByAuthorPublish, author) + OrderSuffix(publish, id), "");
+  }
   AppendGalleryUsageEntries(a, &entries);
   const SearchLengths lengths = AppendSearchEntries(a, &entries);
   if (search != nullptr) *search = lengths;
@@ -578,18 +582,21 @@ const char* OrderFieldName(OrderField f) {
 }  // namespace
 
 absl::StatusOr<ArticlePage> ArticleStore::ListByIndex(const ListQuery& query, absl::Time now) const {
-  // Choose the index: its order must be the requested one; a tag or state
-  // restriction that every result must satisfy narrows it further. Whatever
-  // index is used, each candidate is checked against the whole filter.
+  // Choose the index: its order must be the requested one; an author, tag
+  // or state restriction that every result must satisfy narrows it further
+  // (an author first: usually the fewest articles). Whatever index is used,
+  // each candidate is checked against the whole filter.
   std::string prefix(1, kArticlesLiveByCreate);
   OrdRange range;
   const std::string order_field = OrderFieldName(query.order);
   std::vector<const query::Node*> required;
   if (query.filter != nullptr) required = query::RequiredRestrictions(*query.filter);
   const query::Node* tag = nullptr;
+  const query::Node* author = nullptr;
   const query::Node* state = nullptr;
   for (const auto* r : required) {
     if (r->field == "tags" && r->op == query::Op::kHas && tag == nullptr) tag = r;
+    if (r->field == "authors" && r->op == query::Op::kHas && author == nullptr) author = r;
     if (r->field == "state" && r->op == query::Op::kEq && state == nullptr) state = r;
     if (r->field == order_field && r->type == query::ValueType::kTimestamp) {
       range.Restrict(r->op, absl::ToUnixMicros(r->time));
@@ -599,7 +606,9 @@ absl::StatusOr<ArticlePage> ArticleStore::ListByIndex(const ListQuery& query, ab
   const int64_t now_us = absl::ToUnixMicros(now);
   switch (query.order) {
     case OrderField::kCreateTime:
-      if (tag != nullptr) {
+      if (author != nullptr) {
+        prefix = TagPrefix(kArticlesLiveByAuthor, author->text);
+      } else if (tag != nullptr) {
         prefix = TagPrefix(kArticlesLiveByTag, tag->text);
       } else if (state != nullptr) {
         prefix = absl::StrCat(std::string(1, kArticlesLiveByState),
@@ -610,8 +619,9 @@ absl::StatusOr<ArticlePage> ArticleStore::ListByIndex(const ListQuery& query, ab
       prefix = std::string(1, kArticlesLiveByUpdate);
       break;
     case OrderField::kPublishTime:
-      prefix = tag != nullptr ? TagPrefix(kArticlesLiveByTagPublish, tag->text)
-                              : std::string(1, kArticlesLiveByPublish);
+      prefix = author != nullptr ? TagPrefix(kArticlesLiveByAuthorPublish, author->text)
+               : tag != nullptr  ? TagPrefix(kArticlesLiveByTagPublish, tag->text)
+                                 : std::string(1, kArticlesLiveByPublish);
       if (state != nullptr && state->text == "PUBLISHED") range.Restrict(query::Op::kLe, now_us);
       if (state != nullptr && state->text == "SCHEDULED") range.Restrict(query::Op::kGt, now_us);
       if (state != nullptr && state->text == "DRAFT") {

@@ -14,7 +14,8 @@ namespace newsdesk::content {
 // at open). Version 3 changed the search postings (see article_search.h),
 // retired the kSearchDocs entries and added the gallery → articles index
 // (kGalleryArticles, gallery_usage.h). Version 4 moved the search postings
-// into blocks in a column family of their own (kSearchCf, article_search.h).
+// into blocks in a column family of their own (kSearchCf, article_search.h)
+// and added the author indexes (kArticlesLiveByAuthor*).
 // A version 1, 2 or 3 database is opened and its indexes are regenerated
 // from the records before it is marked current (ContentBackend::Open); from
 // then on an older binary refuses it rather than misreading the postings,
@@ -61,6 +62,8 @@ inline constexpr char kArticlesLiveByTag = 0x05;      // + tag + 0x00 + ord(crea
 inline constexpr char kArticlesLiveByUpdate = 0x06;   // + ord(update) + id → ""
 inline constexpr char kArticlesLiveByState = 0x07;    // + 'D'|'P' + ord(create) + id → ""
 inline constexpr char kArticlesLiveByTagPublish = 0x08;  // + tag + 0x00 + ord(publish) + id → ""
+inline constexpr char kArticlesLiveByAuthor = 0x0A;         // + author + 0x00 + ord(create) + id → ""
+inline constexpr char kArticlesLiveByAuthorPublish = 0x0B;  // + author + 0x00 + ord(publish) + id → ""
 inline constexpr char kGalleryArticles = 0x09;        // + lp(gallery id) + i64(publish) + id → "" (gallery_usage.h)
 // 0x10 held one search posting per (term, article) up to schema version 3,
 // 0x11 per-document search entries up to version 2; both unused since. In

@@ -37,12 +37,13 @@ class WorkflowTest : public ::testing::Test {
   }
 
   Article MustCreate(const std::string& id, const std::string& title, std::vector<std::string> tags = {},
-                     const std::string& body = "") {
+                     const std::string& body = "", std::vector<std::string> authors = {}) {
     Article a;
     a.set_title(title);
     a.set_body(body);
     a.set_language("pl");
     for (auto& t : tags) a.add_tags(t);
+    for (auto& author : authors) a.add_authors(author);
     auto created = store_->Create(a, id, "");
     EXPECT_TRUE(created.ok()) << created.status();
     return created.ok() ? *created : Article();
@@ -243,7 +244,10 @@ TEST_F(WorkflowTest, IndexPathAndScanPathAgreeForEveryFilterAndOrder) {
   // A small collection with varied states, tags and times.
   const std::vector<std::string> tags = {"zdrowie", "kultura", "gospodarka"};
   for (int i = 0; i < 14; ++i) {
-    MustCreate(absl::StrCat("a", i), absl::StrCat("Artykuł ", i), {tags[i % 3], i % 4 == 0 ? "Kazachstan" : "Lublin"});
+    std::vector<std::string> authors = {i % 5 == 0 ? "Anna Nowak" : "Jan Kowalski"};
+    if (i % 6 == 0) authors.push_back("Redakcja");
+    MustCreate(absl::StrCat("a", i), absl::StrCat("Artykuł ", i), {tags[i % 3], i % 4 == 0 ? "Kazachstan" : "Lublin"},
+               "", authors);
     clock_.Advance(absl::Minutes(7));
     if (i % 3 != 1) { ASSERT_TRUE(store_->Publish(absl::StrCat("a", i), "", std::nullopt).ok()); }
     if (i == 10) { ASSERT_TRUE(store_->Publish("a10", "", clock_.Now() + absl::Hours(1)).ok()); }
@@ -274,6 +278,11 @@ TEST_F(WorkflowTest, IndexPathAndScanPathAgreeForEveryFilterAndOrder) {
       "update_time > \"2018-05-01T00:20:00Z\"",
       "language = \"pl\" AND slug = \"artykul-3\"",
       "authors:\"nikt\"",
+      "authors:\"Anna Nowak\"",
+      "authors:\"Redakcja\" AND state = PUBLISHED",
+      "authors:\"Jan Kowalski\" AND tags:zdrowie",
+      "authors:\"Anna Nowak\" OR authors:Redakcja",
+      "authors:\"Jan Kowalski\" AND publish_time >= 2018-05-01",
   };
   for (const auto& f : filters) {
     for (OrderField order : {OrderField::kCreateTime, OrderField::kUpdateTime, OrderField::kPublishTime}) {
@@ -286,6 +295,8 @@ TEST_F(WorkflowTest, IndexPathAndScanPathAgreeForEveryFilterAndOrder) {
   }
   EXPECT_EQ(Names("tags:zdrowie", OrderField::kCreateTime, true, false, 100).size(), 4u)
       << "a0 a3 a6 a12 (a9 is deleted)";
+  EXPECT_EQ(Names("authors:\"Anna Nowak\"", OrderField::kCreateTime, true, false, 100),
+            (std::vector<std::string>{"a10", "a5", "a0"}));
 }
 
 TEST_F(WorkflowTest, DeepPagesResumeBySeek) {
