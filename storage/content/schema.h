@@ -62,9 +62,9 @@ inline constexpr char kArticlesLiveByTag = 0x05;      // + tag + 0x00 + ord(crea
 inline constexpr char kArticlesLiveByUpdate = 0x06;   // + ord(update) + id → ""
 inline constexpr char kArticlesLiveByState = 0x07;    // + 'D'|'P' + ord(create) + id → ""
 inline constexpr char kArticlesLiveByTagPublish = 0x08;  // + tag + 0x00 + ord(publish) + id → ""
+inline constexpr char kGalleryArticles = 0x09;        // + lp(gallery id) + i64(publish) + id → "" (gallery_usage.h)
 inline constexpr char kArticlesLiveByAuthor = 0x0A;         // + author + 0x00 + ord(create) + id → ""
 inline constexpr char kArticlesLiveByAuthorPublish = 0x0B;  // + author + 0x00 + ord(publish) + id → ""
-inline constexpr char kGalleryArticles = 0x09;        // + lp(gallery id) + i64(publish) + id → "" (gallery_usage.h)
 // 0x10 held one search posting per (term, article) up to schema version 3,
 // 0x11 per-document search entries up to version 2; both unused since. In
 // the entries ArticleIndexEntries lists, 0x10 + block key + article id
