@@ -130,10 +130,7 @@ TEST(CrossServiceCrashTest, ContentKilledUnderEventCreatesLeavesNoEventCitingALo
   testing::TempDir dir;
   const testing::TwoServices services(dir);
   if (!services.available()) GTEST_SKIP() << "EVENTS_SERVER or CONTENT_SERVER is not set";
-  const std::string& events_binary = services.events_binary;
-  const std::string& content_binary = services.content_binary;
-  const std::string& tokens = services.tokens;
-  const std::string& content_token = services.content_token;
+  const auto& [events_binary, content_binary, tokens, content_token] = services;
   const int port = testing::PickFreePort();
   ASSERT_NE(port, 0);
   const std::string content_address = absl::StrCat("127.0.0.1:", port);

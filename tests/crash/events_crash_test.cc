@@ -696,10 +696,7 @@ TEST_F(EventsCrashTest, KillNineLoopLosesNoAcknowledgedWriteAndNoChange) {
   testing::TempDir dir;
   const testing::TwoServices services(dir);
   if (!services.available()) GTEST_SKIP() << "EVENTS_SERVER or CONTENT_SERVER is not set";
-  const std::string& events_binary = services.events_binary;
-  const std::string& content_binary = services.content_binary;
-  const std::string& tokens = services.tokens;
-  const std::string& content_token = services.content_token;
+  const auto& [events_binary, content_binary, tokens, content_token] = services;
 
   // The content service the events' source_articles are checked with; never
   // killed here (see cross_service_crash_test.cc for that).

@@ -191,10 +191,7 @@ TEST(EventsHealthTest, HealthStaysServingWhileTheContentServiceIsDown) {
   testing::TempDir dir;
   const testing::TwoServices services(dir);
   if (!services.available()) GTEST_SKIP() << "EVENTS_SERVER or CONTENT_SERVER is not set";
-  const std::string& events_binary = services.events_binary;
-  const std::string& content_binary = services.content_binary;
-  const std::string& tokens = services.tokens;
-  const std::string& content_token = services.content_token;
+  const auto& [events_binary, content_binary, tokens, content_token] = services;
   const int content_port = testing::PickFreePort();
   const int health_port = testing::PickFreePort();
   ASSERT_TRUE(content_port != 0 && health_port != 0 && content_port != health_port);

@@ -18,6 +18,7 @@
 #include "services/events/events_access.h"
 #include "services/events/events_service.h"
 #include "tests/testing/content_fixture.h"
+#include "tests/testing/events_fixture.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_certs.h"
 
@@ -98,12 +99,7 @@ class EventsContentTlsTest : public ::testing::Test {
         grpc::CreateChannel(events_server_->address(), grpc::InsecureChannelCredentials()));
   }
 
-  void StopEvents() {
-    if (events_backend_ != nullptr) events_backend_->BeginShutdown();
-    if (events_server_ != nullptr) events_server_->Shutdown();
-    events_server_.reset();
-    events_backend_.reset();
-  }
+  void StopEvents() { testing::StopEventsServer(&events_backend_, &events_server_); }
 
   grpc::Status CreateEvent(const std::string& id, const std::string& article, v1::Event* out) {
     v1::CreateEventRequest req;

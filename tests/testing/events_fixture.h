@@ -56,6 +56,15 @@ class FlakyContentService final : public content::v1::ContentService::CallbackSe
   std::atomic<int> failures_left_;
 };
 
+// Stops an in-process events server as events-server does on SIGTERM: end
+// the watch streams, then stop serving, then close the backend.
+inline void StopEventsServer(std::unique_ptr<events::EventsBackend>* backend, std::unique_ptr<GrpcServer>* server) {
+  if (*backend != nullptr) (*backend)->BeginShutdown();
+  if (*server != nullptr) (*server)->Shutdown();
+  server->reset();
+  backend->reset();
+}
+
 class EventsServerFixture : public ::testing::Test {
  protected:
   void StartContent() {
@@ -107,13 +116,7 @@ class EventsServerFixture : public ::testing::Test {
         grpc::CreateChannel(events_server_->address(), grpc::InsecureChannelCredentials()));
   }
 
-  // As events-server does on SIGTERM: end the watch streams, then stop.
-  void StopEvents() {
-    if (events_backend_ != nullptr) events_backend_->BeginShutdown();
-    if (events_server_ != nullptr) events_server_->Shutdown();
-    events_server_.reset();
-    events_backend_.reset();
-  }
+  void StopEvents() { StopEventsServer(&events_backend_, &events_server_); }
 
   void TearDown() override {
     StopEvents();
