@@ -22,7 +22,7 @@ std::vector<kv::ColumnFamilySpec> ContentColumnFamilies() {
        .blob_file_size = 64 << 20,
        .blob_garbage_collection = true,
        .write_buffer_bytes = 8 << 20},
-      {.name = "search", .hot = true, .entry_sets = true},
+      {.name = "search", .hot = true, .entry_sets = true, .scans_bypass_cache = true},
   };
 }
 

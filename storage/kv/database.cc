@@ -261,8 +261,12 @@ struct Database::Impl {
   uint32_t schema_version = 0;         // options.schema_version
   uint32_t stored_schema_version = 0;  // on disk
   std::vector<bool> entry_sets;        // per CfId: ColumnFamilySpec::entry_sets
+  std::vector<bool> scans_bypass_cache;  // per CfId: ColumnFamilySpec::scans_bypass_cache
 
   bool IsEntrySets(CfId id) const { return id >= 0 && static_cast<size_t>(id) < entry_sets.size() && entry_sets[id]; }
+  bool ScansBypassCache(CfId id) const {
+    return id >= 0 && static_cast<size_t>(id) < scans_bypass_cache.size() && scans_bypass_cache[id];
+  }
 
   rocksdb::ColumnFamilyHandle* cf(CfId id) const { return handles.at(static_cast<size_t>(id) + 1); }
 };
@@ -350,7 +354,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   }
 
   auto impl = std::make_unique<Impl>();
-  for (const auto& spec : options.column_families) impl->entry_sets.push_back(spec.entry_sets);
+  for (const auto& spec : options.column_families) {
+    impl->entry_sets.push_back(spec.entry_sets);
+    impl->scans_bypass_cache.push_back(spec.scans_bypass_cache);
+  }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &impl->handles, &raw);
   if (!s.ok()) {
@@ -563,6 +570,7 @@ std::unique_ptr<Iterator> Database::Scan(CfId cf, absl::string_view lower, absl:
     impl->read_options.iterate_upper_bound = &impl->upper_slice;
   }
   if (snapshot != nullptr) impl->read_options.snapshot = snapshot->impl_->snapshot;
+  impl->read_options.fill_cache = !impl_->ScansBypassCache(cf);
   impl->it.reset(impl_->db->NewIterator(impl->read_options, impl_->cf(cf)));
   impl->skip_empty = impl_->IsEntrySets(cf);
   impl->it->Seek(impl->lower);

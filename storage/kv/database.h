@@ -46,6 +46,10 @@ struct ColumnFamilySpec {
   // operator. An empty set reads as absent (Get, Scan) and is dropped by
   // compaction.
   bool entry_sets = false;
+  // Scans read large values once each (search postings): they bypass the
+  // block cache instead of evicting the blocks that point reads and
+  // listings reuse (a single search reads megabytes).
+  bool scans_bypass_cache = false;
   // Values of at least `min_blob_size` bytes are kept in blob files
   // (RocksDB's integrated BlobDB) instead of the LSM tree, so compactions of
   // the column family move only keys and small values. For large immutable
