@@ -1,0 +1,84 @@
+#include "storage/kv/fork_join.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+
+namespace newsdesk::kv {
+namespace {
+
+TEST(ForkJoinPoolTest, RunsEveryPieceExactlyOnceBeforeReturning) {
+  for (int helpers : {0, 1, 3}) {
+    ForkJoinPool pool(helpers);
+    EXPECT_EQ(pool.helpers(), helpers);
+    for (size_t n : {0, 1, 2, 7, 64, 1000}) {
+      std::vector<std::atomic<int>> runs(n);
+      pool.Run(n, [&](size_t i) { runs[i].fetch_add(1); });
+      for (size_t i = 0; i < n; ++i) ASSERT_EQ(runs[i].load(), 1) << "helpers " << helpers << " n " << n << " i " << i;
+    }
+  }
+}
+
+TEST(ForkJoinPoolTest, HelpersTakeShares) {
+  ForkJoinPool pool(1);
+  // Piece 0 waits until another thread has run piece 1: only a helper can.
+  absl::Notification second_ran;
+  std::atomic<std::thread::id> second_thread;
+  pool.Run(2, [&](size_t i) {
+    if (i == 1) {
+      second_thread = std::this_thread::get_id();
+      second_ran.Notify();
+    } else {
+      ASSERT_TRUE(second_ran.WaitForNotificationWithTimeout(absl::Seconds(30)));
+    }
+  });
+  EXPECT_NE(second_thread.load(), std::this_thread::get_id());
+}
+
+TEST(ForkJoinPoolTest, NeverWaitsForABusyHelper) {
+  ForkJoinPool pool(1);
+  absl::Notification release;
+  absl::Notification holding;
+  // The only helper is held inside a piece of another caller's job.
+  std::thread holder([&] {
+    pool.Run(2, [&](size_t) {
+      if (!holding.HasBeenNotified()) {
+        holding.Notify();
+        release.WaitForNotification();
+      }
+    });
+  });
+  holding.WaitForNotification();
+  // This job's pieces all run on this thread meanwhile.
+  std::atomic<int> ran{0};
+  pool.Run(50, [&](size_t) { ran.fetch_add(1); });
+  EXPECT_EQ(ran.load(), 50);
+  release.Notify();
+  holder.join();
+}
+
+TEST(ForkJoinPoolTest, ConcurrentAndNestedRunsAllFinish) {
+  ForkJoinPool pool(2);
+  std::atomic<int64_t> sum{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 6; ++t) {
+    callers.emplace_back([&] {
+      for (int r = 0; r < 100; ++r) {
+        pool.Run(4, [&](size_t i) {
+          // A piece may split its own work on the same pool.
+          pool.Run(3, [&](size_t j) { sum.fetch_add(static_cast<int64_t>(i * 3 + j)); });
+        });
+      }
+    });
+  }
+  for (auto& c : callers) c.join();
+  // Each inner run adds 0 + 1 + … + 11 over its outer run: 66 per outer run.
+  EXPECT_EQ(sum.load(), int64_t{6} * 100 * 66);
+}
+
+}  // namespace
+}  // namespace newsdesk::kv
