@@ -15,6 +15,8 @@
 //   - ListArticles filtered by a tag, and by tag and state;
 //   - GetArticle (the storage limit for the gRPC GetArticle benchmark).
 // Prints markdown; --csv writes the raw per-query latencies.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +55,8 @@ ABSL_FLAG(std::string, kv, "", "Append key=value results here (for charts and th
 ABSL_FLAG(int, block_cache_mb, 0,
           "0: open the database as content-server does (ContentBackend::Open, its default block cache); "
           "N: build the same stack on a kv::Database with an N MiB block cache (what-if for tuning)");
+ABSL_FLAG(int, search_helpers, -1,
+          "Threads that join each search, as content-server's --search_helpers (-1: one fewer than CPU cores)");
 ABSL_FLAG(std::string, kv_prefix, "", "Prefix of every key written to --kv");
 ABSL_FLAG(bool, xapian_only_build, false, "Build the Xapian index if missing and exit");
 
@@ -64,6 +68,14 @@ namespace {
 // The benchmarks read as an editor: every article, drafts included.
 const newsdesk::Principal kBenchCaller{newsdesk::Role::kEditor, "bench"};
 
+
+// CPU time of the whole process (every thread), µs.
+double ProcessCpuMicros() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto micros = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec); };
+  return micros(u.ru_utime) + micros(u.ru_stime);
+}
 
 struct Figures {
   std::vector<std::pair<std::string, std::string>> kv;
@@ -152,7 +164,9 @@ int main(int argc, char** argv) {
   newsdesk::content::ContentService* service = nullptr;
   const int cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
   if (cache_mb <= 0) {
-    auto opened = newsdesk::content::ContentBackend::Open(db_path);
+    newsdesk::content::ContentBackendOptions backend_options;
+    backend_options.search_helpers = absl::GetFlag(FLAGS_search_helpers);
+    auto opened = newsdesk::content::ContentBackend::Open(db_path, newsdesk::Clock::Real(), backend_options);
     if (!opened.ok()) {
       std::fprintf(stderr, "open: %s\n", opened.status().ToString().c_str());
       return 1;
@@ -236,7 +250,7 @@ int main(int argc, char** argv) {
       req.set_query(absl::StrJoin(PickQuery(corpus, &state, words), " "));
       (void)service->SearchArticles(kBenchCaller, req);
     }
-    nb::Samples ours, xap, xap_snip;
+    nb::Samples ours, ours_cpu, xap, xap_snip;
     std::vector<double> matches;
     std::vector<Row> rows;
     const auto budget_end =
@@ -246,14 +260,17 @@ int main(int argc, char** argv) {
       const std::string q = absl::StrJoin(PickQuery(corpus, &state, words), " ");
       v1::SearchArticlesRequest req;
       req.set_query(q);
+      const double cpu0 = ProcessCpuMicros();
       auto t0 = nb::SteadyClock::now();
       auto resp = service->SearchArticles(kBenchCaller, req);
       const double us = nb::MicrosSince(t0);
+      const double cpu_us = ProcessCpuMicros() - cpu0;
       if (!resp.ok()) {
         ++errors;
         continue;
       }
       ours.Add(us);
+      ours_cpu.Add(cpu_us);
       double m = -1;
 #ifdef NEWSDESK_BENCH_XAPIAN
       if (xdb != nullptr) {
@@ -293,6 +310,10 @@ int main(int argc, char** argv) {
                 nb::FormatMicros(ours.Quantile(0.5)).c_str(), nb::FormatMicros(ours.Quantile(0.9)).c_str(),
                 nb::FormatMicros(ours.Quantile(0.99)).c_str(), nb::FormatMicros(ours.Mean()).c_str(),
                 median_matches.c_str());
+    std::printf("| %s | newsdesk: CPU time (all threads) | %zu | %s | %s | %s | %s | %s |\n", label.c_str(),
+                ours_cpu.count(), nb::FormatMicros(ours_cpu.Quantile(0.5)).c_str(),
+                nb::FormatMicros(ours_cpu.Quantile(0.9)).c_str(), nb::FormatMicros(ours_cpu.Quantile(0.99)).c_str(),
+                nb::FormatMicros(ours_cpu.Mean()).c_str(), median_matches.c_str());
     if (!xap.empty()) {
       std::printf("| %s | Xapian 1.4: top 20 + stored articles | %zu | %s | %s | %s | %s | %s |\n", label.c_str(),
                   xap.count(), nb::FormatMicros(xap.Quantile(0.5)).c_str(),
@@ -308,6 +329,7 @@ int main(int argc, char** argv) {
     fig.Add(key + "_p50_us", ours.Quantile(0.5));
     fig.Add(key + "_p99_us", ours.Quantile(0.99));
     fig.Add(key + "_queries", static_cast<double>(ours.count()));
+    fig.Add(key + "_cpu_p50_us", ours_cpu.Quantile(0.5));
     if (!xap.empty()) {
       fig.Add(key + "_xapian_p50_us", xap.Quantile(0.5));
       fig.Add(key + "_xapian_p99_us", xap.Quantile(0.99));

@@ -80,12 +80,13 @@ query::Node PublishedOnly(query::Node filter) {
 }  // namespace
 
 ContentService::ContentService(ArticleStore* articles, PageTokenCodec page_tokens, MediaBackend media,
-                               WorkQueue* storage_work, WorkQueue* search_work)
+                               WorkQueue* storage_work, WorkQueue* search_work, kv::ForkJoinPool* search_helpers)
     : articles_(articles),
       page_tokens_(std::move(page_tokens)),
       media_(media),
       storage_work_(storage_work),
-      search_work_(search_work) {}
+      search_work_(search_work),
+      search_helpers_(search_helpers) {}
 
 absl::StatusOr<v1::Article> ContentService::CreateArticle(const v1::CreateArticleRequest& request) {
   if (!request.has_article()) return absl::InvalidArgumentError("article: required");
@@ -241,6 +242,7 @@ absl::StatusOr<v1::SearchArticlesResponse> ContentService::SearchArticles(
   search.query = request.query();
   search.filter = &*filter;
   search.page_size = *page_size;
+  search.pool = search_helpers_;
   const std::string shape = absl::StrCat(request.query(), "|", query::Canonical(*filter));
   if (!request.page_token().empty()) {
     auto cursor = page_tokens_.Decode("articles:search", shape, request.page_token());
@@ -349,6 +351,9 @@ absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::
   if (backend_options.search_workers < 0) {
     return absl::InvalidArgumentError("--search_workers must be at least 0 (0: one per CPU core)");
   }
+  if (backend_options.search_helpers < -1) {
+    return absl::InvalidArgumentError("--search_helpers must be at least -1 (-1: one fewer than CPU cores)");
+  }
   if (backend_options.block_cache_bytes < (size_t{1} << 20)) {
     return absl::InvalidArgumentError("--block_cache_mb must be at least 1");
   }
@@ -376,18 +381,21 @@ absl::StatusOr<std::unique_ptr<ContentBackend>> ContentBackend::Open(const std::
   }
   // A database whose gallery → articles index was never completed gets it now.
   if (auto st = EnsureGalleryUsageIndex(backend->db_.get()); !st.ok()) return st;
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   backend->work_ = std::make_unique<WorkQueue>(backend_options.media_workers);
   backend->storage_work_ = std::make_unique<WorkQueue>(backend_options.storage_workers);
   backend->search_work_ = std::make_unique<WorkQueue>(
-      backend_options.search_workers > 0 ? backend_options.search_workers
-                                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+      backend_options.search_workers > 0 ? backend_options.search_workers : cores);
+  backend->search_helpers_ = std::make_unique<kv::ForkJoinPool>(
+      backend_options.search_helpers >= 0 ? backend_options.search_helpers : cores - 1);
   MediaBackend media{.galleries = backend->galleries_.get(),
                      .photos = backend->photos_.get(),
                      .work = backend->work_.get(),
                      .options = backend_options.media};
   backend->service_ =
       std::make_unique<ContentService>(backend->articles_.get(), PageTokenCodec(*std::move(secret)), media,
-                                       backend->storage_work_.get(), backend->search_work_.get());
+                                       backend->storage_work_.get(), backend->search_work_.get(),
+                                       backend->search_helpers_.get());
   return backend;
 }
 

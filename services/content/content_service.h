@@ -15,6 +15,7 @@
 #include "services/content/photo_streams.h"
 #include "services/common/work_queue.h"
 #include "storage/content/article_store.h"
+#include "storage/kv/fork_join.h"
 #include "storage/content/gallery_store.h"
 #include "storage/content/photo_store.h"
 #include "storage/kv/clock.h"
@@ -34,9 +35,11 @@ class ContentService final
   // UNIMPLEMENTED and Article.gallery is not checked. `storage_work` runs
   // the article RPCs that write or list, `search_work` SearchArticles
   // (nullptr: gRPC's threads); GetArticle, a point read, answers on the
-  // calling thread.
+  // calling thread. `search_helpers` join each search in progress (nullptr:
+  // a search runs on one thread).
   ContentService(ArticleStore* articles, PageTokenCodec page_tokens, MediaBackend media = {},
-                 WorkQueue* storage_work = nullptr, WorkQueue* search_work = nullptr);
+                 WorkQueue* storage_work = nullptr, WorkQueue* search_work = nullptr,
+                 kv::ForkJoinPool* search_helpers = nullptr);
 
   // Each method below returns the response or a status whose message names
   // the offending field or resource; the gRPC handlers only wrap them. Reads
@@ -143,6 +146,7 @@ class ContentService final
   MediaBackend media_;
   WorkQueue* storage_work_;
   WorkQueue* search_work_;
+  kv::ForkJoinPool* search_helpers_;
   bool force_scan_ = false;
 };
 
@@ -161,6 +165,12 @@ struct ContentBackendOptions {
   // search is CPU work on a few MB of postings: more searches at once than
   // cores only add memory, and the others wait in order.
   int search_workers = 0;
+  // Threads that join a search in progress (--search_helpers; -1: one fewer
+  // than CPU cores). A search is split into slices of the index, and the
+  // records and snippets of its page, which the searching thread and idle
+  // helpers run at once; a helper that is busy is not waited for, so under
+  // full load a search simply runs on its own thread.
+  int search_helpers = -1;
   // The RocksDB block cache shared by every column family (--block_cache_mb).
   size_t block_cache_bytes = size_t{64} << 20;
 };
@@ -193,6 +203,7 @@ class ContentBackend {
   std::unique_ptr<GalleryStore> galleries_;
   std::unique_ptr<PhotoStore> photos_;
   std::unique_ptr<WorkQueue> work_;
+  std::unique_ptr<kv::ForkJoinPool> search_helpers_;
   std::unique_ptr<ContentService> service_;
   // Their tasks call the service: destroyed (drained) first.
   std::unique_ptr<WorkQueue> storage_work_;

@@ -26,6 +26,9 @@ ABSL_FLAG(int32_t, storage_workers, 32,
           "as one group");
 ABSL_FLAG(int32_t, search_workers, 0,
           "Threads that run SearchArticles (CPU-bound; further searches wait their turn); 0: one per CPU core");
+ABSL_FLAG(int32_t, search_helpers, -1,
+          "Threads that join a search in progress (slices of the index, the page's records and snippets); an idle "
+          "helper takes a share, a busy one is not waited for; -1: one fewer than CPU cores, 0: none");
 ABSL_FLAG(int32_t, block_cache_mb, 64,
           "Size of the RocksDB block cache (data, index and filter blocks of every column family), in MiB");
 
@@ -38,6 +41,7 @@ int main(int argc, char** argv) {
   backend.media_workers = absl::GetFlag(FLAGS_media_workers);
   backend.storage_workers = absl::GetFlag(FLAGS_storage_workers);
   backend.search_workers = absl::GetFlag(FLAGS_search_workers);
+  backend.search_helpers = absl::GetFlag(FLAGS_search_helpers);
   backend.block_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
   return newsdesk::content::RunContentServer(newsdesk::ServerOptionsFromFlags(absl::GetFlag(FLAGS_listen)),
                                              {.db_path = absl::GetFlag(FLAGS_db_path),

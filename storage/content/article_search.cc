@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <map>
 #include <set>
 
@@ -10,6 +12,7 @@
 #include "storage/content/article_store.h"
 #include "storage/content/schema.h"
 #include "storage/kv/entry_set.h"
+#include "storage/kv/fork_join.h"
 #include "storage/kv/key_codec.h"
 #include "storage/kv/proto_time.h"
 #include "storage/text/text_analysis.h"
@@ -285,7 +288,6 @@ struct Clause {
   std::vector<std::vector<Posting>> words;
   std::vector<Match> matches;
   size_t docs = 0;  // documents matched
-  double idf = 0;
 };
 
 // Walks the documents of one clause in document order, or finds them.
@@ -334,24 +336,51 @@ class ClauseCursor {
   size_t at_ = 0;
 };
 
+// One search's view of the index: the documents of the buckets
+// [first_bucket, end_bucket), a slice that can be searched on its own (every
+// term's postings are split the same way).
 struct SearchContext {
   const kv::Database& db;
   const kv::Snapshot* snapshot;
+  uint8_t first_bucket = 0;
+  uint8_t end_bucket = kSearchBuckets;
   Arena arena;
   std::array<std::vector<uint32_t>, kFields> scratch;  // positions, reused
 };
 
 // Appends the postings of `term` (or, for a prefix, of every term starting
-// with it) to `out`: for one term in document order.
+// with it) in the context's buckets to `out`: for one term in document order.
 absl::Status ScanTerm(SearchContext* ctx, absl::string_view term, bool prefix, std::vector<Posting>* out) {
-  std::string lower(term);
-  if (!prefix) lower.push_back('\0');
-  auto it = ctx->db.Scan(kSearchCf, lower, kv::PrefixSuccessor(lower), ctx->snapshot);
-  for (; it->Valid(); it->Next()) {
+  const bool all_buckets = ctx->first_bucket == 0 && ctx->end_bucket == kSearchBuckets;
+  // The first key of bucket `b` of the term `t` (t + 0x00 + b).
+  auto block_key = [](absl::string_view t, uint8_t b) {
+    std::string k(t);
+    k.push_back('\0');
+    k.push_back(static_cast<char>(b));
+    return k;
+  };
+  std::string lower(term), upper;
+  if (prefix) {
+    upper = kv::PrefixSuccessor(lower);
+  } else {
+    lower = block_key(term, ctx->first_bucket);
+    upper = ctx->end_bucket == kSearchBuckets ? kv::PrefixSuccessor(absl::StrCat(term, std::string(1, '\0')))
+                                              : block_key(term, ctx->end_bucket);
+  }
+  auto it = ctx->db.Scan(kSearchCf, lower, upper, ctx->snapshot);
+  while (it->Valid()) {
     const absl::string_view key = it->key();
     const size_t nul = key.find('\0');
     if (nul == absl::string_view::npos || nul + 2 != key.size()) return Unreadable();
     const auto bucket = static_cast<uint8_t>(key[nul + 1]);
+    if (!all_buckets && bucket < ctx->first_bucket) {  // a prefix's term: jump to the slice
+      it->Seek(block_key(key.substr(0, nul), ctx->first_bucket));
+      continue;
+    }
+    if (!all_buckets && bucket >= ctx->end_bucket) {  // a prefix's term: on to the next term
+      it->Seek(kv::PrefixSuccessor(key.substr(0, nul + 1)));
+      continue;
+    }
     kv::SetEntryReader entries(ctx->arena.Copy(it->value()));
     absl::string_view id, value;
     bool removal = false;
@@ -361,6 +390,7 @@ absl::Status ScanTerm(SearchContext* ctx, absl::string_view term, bool prefix, s
       out->push_back({MakeDocKey(bucket, id), value});
     }
     if (!entries.ok()) return Unreadable();
+    it->Next();
   }
   return it->status();
 }
@@ -567,6 +597,116 @@ bool Better(const Ranked& x, const Ranked& y) {
   return x.doc.id < y.doc.id;
 }
 
+// What ranking needs besides a slice's own postings.
+struct RankInputs {
+  const SearchRequest* request = nullptr;
+  int64_t now_micros = 0;
+  double avg_length[kFields] = {0, 0, 0, 0};
+  std::vector<double> idf;  // per required clause, over the whole index
+  bool mentions_state = false;
+  bool needs_record = false;
+  size_t keep = SIZE_MAX;  // the best this many of a slice can reach the page
+};
+
+// The search of one slice of the index (see SearchContext).
+struct Slice {
+  Slice(const kv::Database& db, const kv::Snapshot* snapshot, uint8_t first_bucket, uint8_t end_bucket)
+      : ctx{.db = db, .snapshot = snapshot, .first_bucket = first_bucket, .end_bucket = end_bucket} {}
+
+  // Every clause's postings and matching documents.
+  absl::Status Collect(const text::Query& query) {
+    for (const auto& clause : query.required) {
+      auto c = CollectClause(&ctx, clause);
+      if (!c.ok()) return c.status();
+      if (!c->plain_word) c->docs = c->matches.size();
+      required.push_back(*std::move(c));
+    }
+    for (const auto& clause : query.excluded) {
+      auto c = CollectClause(&ctx, clause);
+      if (!c.ok()) return c.status();
+      ClauseCursor cursor(*c);
+      for (Match x; cursor.Next(&x);) excluded.push_back(x.doc);
+    }
+    std::sort(excluded.begin(), excluded.end());
+    return absl::OkStatus();
+  }
+
+  // Scores the documents in every required clause and in no excluded one
+  // that the state and filter admit; keeps the best `in.keep` in `ranked`.
+  absl::Status Rank(const RankInputs& in) {
+    const SearchRequest& request = *in.request;
+    // Walk the clause with the fewest documents; find each of them in the
+    // others by a forward search (all lists are in document order), and read
+    // frequencies only for documents in every clause.
+    std::vector<size_t> order(required.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return required[x].docs < required[y].docs; });
+    std::vector<ClauseCursor> cursors;
+    for (const Clause& c : required) cursors.emplace_back(c);
+    ranked.reserve(required[order[0]].docs);
+    std::vector<Match> per_clause(required.size());
+    const bool filter_on_postings =
+        request.filter != nullptr && request.filter->kind != query::Node::Kind::kTrue && !in.needs_record;
+    Article partial;  // what a posting says, for the filter
+    for (Match m; cursors[order[0]].Next(&m);) {
+      if (std::binary_search(excluded.begin(), excluded.end(), m.doc)) continue;
+      bool in_all = true;
+      per_clause[order[0]] = m;
+      for (size_t k = 1; k < order.size() && in_all; ++k) {
+        in_all = cursors[order[k]].Find(m.doc, &per_clause[order[k]]);
+      }
+      if (!in_all) continue;
+      // Any posting of the document says what ranking and filtering need.
+      PostingHeader h;
+      if (!DecodeHeader(required[order[0]].words[0][m.first].value, &h)) return Unreadable();
+      const Article::State state = EffectiveState(h.doc, in.now_micros);
+      if (request.default_to_published && !in.mentions_state && state != Article::STATE_PUBLISHED) continue;
+      if (filter_on_postings) {
+        // The filter names only what the posting carries.
+        if (h.doc.has_publish) {
+          ToProtoTime(absl::FromUnixMicros(h.doc.publish), partial.mutable_publish_time());
+        } else {
+          partial.clear_publish_time();
+        }
+        if (!ArticleMatches(*request.filter, partial, state)) continue;
+      }
+      double score = 0;
+      for (size_t c = 0; c < required.size(); ++c) {
+        const Match& cm = per_clause[c];
+        uint32_t tf[kFields];
+        if (cm.has_tf) {
+          std::copy(std::begin(cm.tf), std::end(cm.tf), tf);
+        } else {
+          PostingHeader other;
+          const PostingHeader* first = &h;  // the driving clause's, decoded above
+          if (c != order[0]) {
+            if (!DecodeHeader(required[c].words[0][cm.first].value, &other)) return Unreadable();
+            first = &other;
+          }
+          if (auto st = WordTf(&ctx, required[c].words[0], cm, *first, tf); !st.ok()) return st;
+        }
+        for (int f = 0; f < kFields; ++f) {
+          score += text::Bm25WithIdf(in.idf[c], tf[f], h.doc.length[f], in.avg_length[f], kFieldWeights[f]);
+        }
+      }
+      ranked.push_back({score, h.doc.has_publish ? h.doc.publish : 0, m.doc});
+    }
+    ranked_total = ranked.size();
+    if (ranked.size() > in.keep) {
+      std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(in.keep), ranked.end(), Better);
+      ranked.resize(in.keep);
+    }
+    return absl::OkStatus();
+  }
+
+  SearchContext ctx;
+  std::vector<Clause> required;
+  std::vector<DocKey> excluded;
+  std::vector<Ranked> ranked;
+  size_t ranked_total = 0;  // before keeping the best
+  absl::Status status;
+};
+
 }  // namespace
 
 SearchLengths AppendSearchEntries(const Article& a, std::vector<std::pair<std::string, std::string>>* entries) {
@@ -663,95 +803,68 @@ absl::StatusOr<SearchPage> SearchArticles(const kv::Database& db, Clock* clock, 
   auto parsed = text::ParseQuery(request.query);
   if (!parsed.ok()) return parsed.status();
   const absl::Time now = clock->Now();
-  const int64_t now_micros = absl::ToUnixMicros(now);
   auto snapshot = db.GetSnapshot();
-  SearchContext ctx{.db = db, .snapshot = snapshot.get()};
 
   auto doc_count = db.GetInt64(kCountersCf, kDocsCounter, snapshot.get());
   if (!doc_count.ok()) return doc_count.status();
-  double avg_length[kFields];
+  RankInputs in;
+  in.request = &request;
+  in.now_micros = absl::ToUnixMicros(now);
   for (int f = 0; f < kFields; ++f) {
     auto total = db.GetInt64(kCountersCf, LengthCounter(f), snapshot.get());
     if (!total.ok()) return total.status();
-    avg_length[f] = *doc_count > 0 ? static_cast<double>(*total) / static_cast<double>(*doc_count) : 0;
+    in.avg_length[f] = *doc_count > 0 ? static_cast<double>(*total) / static_cast<double>(*doc_count) : 0;
   }
   const uint64_t docs = static_cast<uint64_t>(std::max<int64_t>(*doc_count, 0));
+  in.mentions_state = request.filter != nullptr && FilterMentionsState(*request.filter);
+  in.needs_record = request.filter != nullptr && FilterNeedsRecord(*request.filter);
+  const size_t offset = static_cast<size_t>(std::max(request.offset, 0));
+  const size_t want = offset + static_cast<size_t>(std::max(request.page_size, 0));
+  in.keep = in.needs_record ? SIZE_MAX : want;
 
-  // Every clause's postings and matching documents.
-  std::vector<Clause> required;
-  for (const auto& clause : parsed->required) {
-    auto c = CollectClause(&ctx, clause);
-    if (!c.ok()) return c.status();
-    if (!c->plain_word) c->docs = c->matches.size();
-    c->idf = text::Bm25Idf(c->docs, docs);
-    required.push_back(*std::move(c));
-  }
-  std::vector<DocKey> excluded;
-  for (const auto& clause : parsed->excluded) {
-    auto c = CollectClause(&ctx, clause);
-    if (!c.ok()) return c.status();
-    ClauseCursor cursor(*c);
-    for (Match x; cursor.Next(&x);) excluded.push_back(x.doc);
-  }
-  std::sort(excluded.begin(), excluded.end());
-  // Walk the clause with the fewest documents; find each of them in the
-  // others by a forward search (all lists are in document order), and read
-  // frequencies only for documents in every clause.
-  std::vector<size_t> order(required.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return required[x].docs < required[y].docs; });
-  std::vector<ClauseCursor> cursors;
-  for (const Clause& c : required) cursors.emplace_back(c);
-
-  const bool mentions_state = request.filter != nullptr && FilterMentionsState(*request.filter);
-  const bool needs_record = request.filter != nullptr && FilterNeedsRecord(*request.filter);
-  std::vector<Ranked> ranked;
-  ranked.reserve(required[order[0]].docs);
-  std::vector<Match> per_clause(required.size());
-  for (Match m; cursors[order[0]].Next(&m);) {
-    if (std::binary_search(excluded.begin(), excluded.end(), m.doc)) continue;
-    bool in_all = true;
-    per_clause[order[0]] = m;
-    for (size_t k = 1; k < order.size() && in_all; ++k) in_all = cursors[order[k]].Find(m.doc, &per_clause[order[k]]);
-    if (!in_all) continue;
-    // Any posting of the document says what ranking and filtering need.
-    PostingHeader h;
-    if (!DecodeHeader(required[order[0]].words[0][m.first].value, &h)) return Unreadable();
-    const Article::State state = EffectiveState(h.doc, now_micros);
-    if (request.default_to_published && !mentions_state && state != Article::STATE_PUBLISHED) continue;
-    if (request.filter != nullptr && !needs_record) {
-      // The filter names only what the posting carries.
-      Article partial;
-      if (h.doc.has_publish) ToProtoTime(absl::FromUnixMicros(h.doc.publish), partial.mutable_publish_time());
-      if (!ArticleMatches(*request.filter, partial, state)) continue;
+  // The index is searched in slices of buckets, at once when a pool helps:
+  // a document's postings are all in its bucket, so each slice matches and
+  // ranks its documents on its own. Only the clauses' document counts (for
+  // IDF) need every slice, and the best of each slice make the page.
+  kv::ForkJoinPool* pool = request.pool;
+  const size_t slices = pool == nullptr || pool->helpers() == 0 ? 1 : std::min<size_t>(8, 2 * (pool->helpers() + 1));
+  auto run = [&](size_t n, const std::function<void(size_t)>& body) {
+    if (n > 1 && pool != nullptr) {
+      pool->Run(n, body);
+    } else {
+      for (size_t i = 0; i < n; ++i) body(i);
     }
-    double score = 0;
-    for (size_t c = 0; c < required.size(); ++c) {
-      const Match& cm = per_clause[c];
-      uint32_t tf[kFields];
-      if (cm.has_tf) {
-        std::copy(std::begin(cm.tf), std::end(cm.tf), tf);
-      } else {
-        PostingHeader other;
-        const PostingHeader* first = &h;  // the driving clause's, decoded above
-        if (c != order[0]) {
-          if (!DecodeHeader(required[c].words[0][cm.first].value, &other)) return Unreadable();
-          first = &other;
-        }
-        if (auto st = WordTf(&ctx, required[c].words[0], cm, *first, tf); !st.ok()) return st;
-      }
-      for (int f = 0; f < kFields; ++f) {
-        score += text::Bm25WithIdf(required[c].idf, tf[f], h.doc.length[f], avg_length[f], kFieldWeights[f]);
-      }
-    }
-    ranked.push_back({score, h.doc.has_publish ? h.doc.publish : 0, m.doc});
+  };
+  std::vector<std::unique_ptr<Slice>> parts;
+  for (size_t i = 0; i < slices; ++i) {
+    parts.push_back(std::make_unique<Slice>(db, snapshot.get(), static_cast<uint8_t>(i * kSearchBuckets / slices),
+                                            static_cast<uint8_t>((i + 1) * kSearchBuckets / slices)));
   }
+  auto first_error = [&]() {
+    for (const auto& part : parts) {
+      if (!part->status.ok()) return part->status;
+    }
+    return absl::OkStatus();
+  };
+  run(slices, [&](size_t i) { parts[i]->status = parts[i]->Collect(*parsed); });
+  if (auto st = first_error(); !st.ok()) return st;
+  in.idf.resize(parsed->required.size());
+  for (size_t c = 0; c < in.idf.size(); ++c) {
+    uint64_t matched = 0;
+    for (const auto& part : parts) matched += part->required[c].docs;
+    in.idf[c] = text::Bm25Idf(matched, docs);
+  }
+  run(slices, [&](size_t i) { parts[i]->status = parts[i]->Rank(in); });
+  if (auto st = first_error(); !st.ok()) return st;
 
   // The page: only its records are read (and, for a filter on other fields,
   // the records of the candidates ranked above its end).
-  SearchPage page;
-  const size_t offset = static_cast<size_t>(std::max(request.offset, 0));
-  const size_t want = offset + static_cast<size_t>(std::max(request.page_size, 0));
+  std::vector<Ranked> ranked;
+  size_t total = 0;
+  for (const auto& part : parts) {
+    ranked.insert(ranked.end(), part->ranked.begin(), part->ranked.end());
+    total += part->ranked_total;
+  }
   auto load = [&](absl::string_view id, Article* a) -> absl::StatusOr<bool> {
     auto record = db.Get(kRecordsCf, absl::StrCat(std::string(1, kArticleKind), id), snapshot.get());
     if (!record.ok()) return record.status();
@@ -763,21 +876,21 @@ absl::StatusOr<SearchPage> SearchArticles(const kv::Database& db, Clock* clock, 
     return true;
   };
   struct Chosen {
-    double score;
-    DocKey doc;
-    Article article;
+    Ranked r;
+    absl::StatusOr<bool> found = false;
+    SearchHit hit;
   };
   std::vector<Chosen> chosen;
-  if (!needs_record) {
+  SearchPage page;
+  if (!in.needs_record) {
     const size_t end = std::min(ranked.size(), want);
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(end), ranked.end(), Better);
-    for (size_t i = std::min(offset, end); i < end; ++i) {
-      Article a;
-      auto found = load(ranked[i].doc.id, &a);
-      if (!found.ok()) return found.status();
-      if (*found) chosen.push_back({ranked[i].score, ranked[i].doc, std::move(a)});
-    }
-    if (end < ranked.size()) page.next_offset = static_cast<int>(end);
+    for (size_t i = std::min(offset, end); i < end; ++i) chosen.push_back({ranked[i]});
+    run(chosen.size(), [&](size_t i) {
+      Chosen& c = chosen[i];
+      c.found = load(c.r.doc.id, &c.hit.article);
+    });
+    if (end < total) page.next_offset = static_cast<int>(end);
   } else {
     std::sort(ranked.begin(), ranked.end(), Better);
     size_t passed = 0;
@@ -790,26 +903,42 @@ absl::StatusOr<SearchPage> SearchArticles(const kv::Database& db, Clock* clock, 
         page.next_offset = static_cast<int>(want);
         break;
       }
-      if (passed++ >= offset) chosen.push_back({r.score, r.doc, std::move(a)});
+      if (passed++ >= offset) {
+        chosen.push_back({r, true});
+        chosen.back().hit.article = std::move(a);
+      }
     }
   }
+  for (const Chosen& c : chosen) {
+    if (!c.found.ok()) return c.found.status();
+  }
 
-  for (Chosen& c : chosen) {
-    SearchHit hit;
-    hit.score = c.score;
-    // The snippet comes from the body, or the lead when only the lead has a
-    // match (or there is no body). The matched words are the positions the
-    // postings hold: the text is word-broken again, not analysed.
+  // Snippets: from the body, or the lead when only the lead has a match (or
+  // there is no body). The matched words are the positions the postings
+  // hold: the text is word-broken again, not analysed.
+  std::vector<absl::Status> snippet_status(chosen.size());
+  run(chosen.size(), [&](size_t i) {
+    Chosen& c = chosen[i];
+    if (!*c.found) return;
+    const auto bucket = static_cast<uint8_t>(c.r.doc.order >> 56);
+    const Slice& part = **std::find_if(parts.begin(), parts.end(), [&](const auto& p) {
+      return bucket >= p->ctx.first_bucket && bucket < p->ctx.end_bucket;
+    });
+    SearchContext ctx{.db = db, .snapshot = snapshot.get()};
     std::vector<uint32_t> lead, body;
-    if (auto st = SnippetPositions(&ctx, required, c.doc, &lead, &body); !st.ok()) return st;
-    const Article& a = c.article;
+    snippet_status[i] = SnippetPositions(&ctx, part.required, c.r.doc, &lead, &body);
+    if (!snippet_status[i].ok()) return;
+    const Article& a = c.hit.article;
     if (body.empty() && !a.lead().empty() && (!lead.empty() || a.body().empty())) {
-      hit.snippet = text::SnippetAt(a.lead(), lead);
+      c.hit.snippet = text::SnippetAt(a.lead(), lead);
     } else {
-      hit.snippet = text::SnippetAt(a.body(), body);
+      c.hit.snippet = text::SnippetAt(a.body(), body);
     }
-    hit.article = std::move(c.article);
-    page.hits.push_back(std::move(hit));
+    c.hit.score = c.r.score;
+  });
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    if (!snippet_status[i].ok()) return snippet_status[i];
+    if (*chosen[i].found) page.hits.push_back(std::move(chosen[i].hit));
   }
   return page;
 }

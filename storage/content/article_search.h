@@ -35,6 +35,7 @@
 #include "newsdesk/content/v1/article.pb.h"
 #include "storage/kv/clock.h"
 #include "storage/kv/database.h"
+#include "storage/kv/fork_join.h"
 #include "storage/query/filter.h"
 
 namespace newsdesk::content {
@@ -88,6 +89,9 @@ struct SearchRequest {
   bool default_to_published = true;      // without a state restriction, only published articles
   int page_size = 20;
   int offset = 0;
+  // Helpers that search slices of the index, and load and snippet the
+  // page's articles, at once with the caller; nullptr: one thread.
+  kv::ForkJoinPool* pool = nullptr;
 };
 
 // Best first (BM25, title weighted), ties by newer publish_time then name.

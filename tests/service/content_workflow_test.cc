@@ -18,6 +18,35 @@ using v1::Article;
 
 class ContentWorkflowTest : public testing::ContentServerFixture {
  protected:
+  // Twelve concurrent searches, and a write among them, on a server with
+  // the given search workers and helpers: every search answers with every
+  // match.
+  void SearchConcurrently(int workers, int helpers) {
+    TearDown();
+    StartServer({}, {.search_workers = workers, .search_helpers = helpers});
+    for (int i = 0; i < 3; ++i) {
+      Create("k" + std::to_string(i), "Konferencja " + std::to_string(i), "Ochrona zdrowia w Ałmaty.");
+      Article out;
+      ASSERT_TRUE(Publish("k" + std::to_string(i), std::nullopt, &out).ok());
+    }
+    std::vector<std::thread> clients;
+    std::atomic<int> answered{0};
+    for (int c = 0; c < 12; ++c) {
+      clients.emplace_back([&, c] {
+        v1::SearchArticlesRequest req;
+        req.set_query(c % 2 == 0 ? "konferencja" : "almaty");
+        v1::SearchArticlesResponse resp;
+        grpc::Status st = stub_->SearchArticles(Context().get(), req, &resp);
+        EXPECT_TRUE(st.ok()) << st.error_message();
+        EXPECT_EQ(resp.results_size(), 3);
+        answered += st.ok() ? 1 : 0;
+      });
+    }
+    Create("k3", "Konferencja 3", "Wpis w trakcie wyszukiwania.");
+    for (auto& t : clients) t.join();
+    EXPECT_EQ(answered, 12);
+  }
+
   Article Create(const std::string& id, const std::string& title, const std::string& body,
                  std::vector<std::string> tags = {}) {
     v1::CreateArticleRequest req;
@@ -252,37 +281,18 @@ TEST_F(ContentWorkflowTest, SearchPagesWithBoundTokens) {
 
 // Searches run on their own work queue: with one search worker, searches
 // sent at once wait their turn and all answer, while writes go on.
-TEST_F(ContentWorkflowTest, SearchesWaitTheirTurnOnOneSearchWorker) {
-  TearDown();
-  StartServer({}, {.search_workers = 1});
-  for (int i = 0; i < 3; ++i) {
-    Create("k" + std::to_string(i), "Konferencja " + std::to_string(i), "Ochrona zdrowia w Ałmaty.");
-    Article out;
-    ASSERT_TRUE(Publish("k" + std::to_string(i), std::nullopt, &out).ok());
-  }
-  std::vector<std::thread> clients;
-  std::atomic<int> answered{0};
-  for (int c = 0; c < 12; ++c) {
-    clients.emplace_back([&, c] {
-      v1::SearchArticlesRequest req;
-      req.set_query(c % 2 == 0 ? "konferencja" : "almaty");
-      v1::SearchArticlesResponse resp;
-      grpc::Status st = stub_->SearchArticles(Context().get(), req, &resp);
-      EXPECT_TRUE(st.ok()) << st.error_message();
-      EXPECT_EQ(resp.results_size(), 3);
-      answered += st.ok() ? 1 : 0;
-    });
-  }
-  Create("k3", "Konferencja 3", "Wpis w trakcie wyszukiwania.");
-  for (auto& t : clients) t.join();
-  EXPECT_EQ(answered, 12);
-}
+TEST_F(ContentWorkflowTest, SearchesWaitTheirTurnOnOneSearchWorker) { SearchConcurrently(1, 0); }
+
+TEST_F(ContentWorkflowTest, ConcurrentSearchesShareTheHelpers) { SearchConcurrently(4, 2); }
 
 TEST(ContentBackendOptionsTest, NegativeSearchWorkersAreRefused) {
   testing::TempDir dir;
   auto backend = ContentBackend::Open(dir.path(), Clock::Real(), {.search_workers = -1});
   ASSERT_EQ(backend.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(backend.status().message().find("--search_workers"), std::string::npos) << backend.status();
+  backend = ContentBackend::Open(dir.path(), Clock::Real(), {.search_helpers = -2});
+  ASSERT_EQ(backend.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(backend.status().message().find("--search_helpers"), std::string::npos) << backend.status();
 }
 
 // Databases written before the current posting format (schema versions 2

@@ -438,6 +438,88 @@ TEST_F(WorkflowTest, SearchCountsATokenOnceWhenSeveralOfItsFormsMatch) {
   EXPECT_DOUBLE_EQ(page->hits[0].score, text::Bm25(1, 2, 2, 3, 3.0, text::kBodyWeight));
 }
 
+TEST_F(WorkflowTest, SlicedSearchOnHelpersEqualsOneThread) {
+  // Forms of a few words, so that queries have several variants, prefixes
+  // and phrases to match.
+  const std::vector<std::string> words = {
+      "szpital",   "szpitala",     "szpitalem", "szpitale",   "Kazachstan", "Kazachstanie", "Ałmaty",
+      "ałmatyński", "almatynski",  "zdrowie",   "zdrowia",    "ochrona",    "ochronie",     "konferencja",
+      "konferencji", "delegacja",  "delegacji", "Tałdykorgan", "Lublin",    "Lublinie",     "targi",
+      "targach",   "rolnicze",     "maszyny",   "współpraca", "regionów",   "umowa",        "umowę"};
+  const std::vector<std::string> tags = {"zdrowie", "gospodarka", "sport", "kultura"};
+  uint64_t state = 12345;
+  auto next = [&](uint64_t n) {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return (state >> 33) % n;
+  };
+  auto text = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) absl::StrAppend(&s, i == 0 ? "" : (next(7) == 0 ? ". " : " "), words[next(words.size())]);
+    return s;
+  };
+  for (int i = 0; i < 160; ++i) {
+    const std::string id = absl::StrCat("a", i);
+    Article a;
+    a.set_title(text(2 + static_cast<int>(next(4))));
+    if (next(3) != 0) a.set_lead(text(5 + static_cast<int>(next(10))));
+    a.set_body(text(10 + static_cast<int>(next(60))));
+    a.set_language("pl");
+    a.add_tags(tags[next(tags.size())]);
+    ASSERT_TRUE(store_->Create(a, id, "").ok());
+    // Drafts, published ones (several in the same second: equal publish
+    // times), scheduled ones, deleted ones.
+    switch (next(6)) {
+      case 0: break;
+      case 1: ASSERT_TRUE(store_->Publish(id, "", clock_.Now() + absl::Hours(1)).ok()); break;
+      case 2:
+        ASSERT_TRUE(store_->Publish(id, "", std::nullopt).ok());
+        ASSERT_TRUE(store_->Delete(id, "").ok());
+        break;
+      default: ASSERT_TRUE(store_->Publish(id, "", std::nullopt).ok()); break;
+    }
+    if (next(4) == 0) clock_.Advance(absl::Seconds(1));
+  }
+  kv::ForkJoinPool pool(3);
+  const std::vector<std::string> queries = {
+      "szpital",           "Kazachstan",          "zdrowie",         "ALMATYNSKI",     "ałmatyński",
+      "Tałdykorgan umowa", "szpitalem zdrowia",   "targi rolnicze",  "szpit*",         "almat* konferencja",
+      "\"ochronie zdrowia\"", "\"targi rolnicze\"", "szpital -Kazachstan", "zdrowie -targ*", "umowa -\"ochrona zdrowia\"",
+      "nieobecne",         "maszyny regionów Lublin"};
+  const std::vector<std::string> filters = {"", "state = DRAFT OR state = PUBLISHED", "state = SCHEDULED",
+                                            "tags:\"zdrowie\"", "publish_time > \"2018-05-01T00:00:20Z\"",
+                                            "tags:\"sport\" OR tags:\"kultura\""};
+  int compared = 0;
+  for (const auto& q : queries) {
+    for (const auto& f : filters) {
+      auto node = query::ParseFilter(f, ArticleFilterSchema());
+      ASSERT_TRUE(node.ok()) << node.status();
+      SearchRequest req;
+      req.query = q;
+      req.filter = &*node;
+      req.page_size = 7;
+      for (int pages = 0; pages < 50; ++pages) {
+        req.pool = nullptr;
+        auto one = SearchArticles(*db_, &clock_, req);
+        req.pool = &pool;
+        auto sliced = SearchArticles(*db_, &clock_, req);
+        ASSERT_TRUE(one.ok()) << one.status();
+        ASSERT_TRUE(sliced.ok()) << sliced.status();
+        ASSERT_EQ(one->hits.size(), sliced->hits.size()) << q << " | " << f << " @" << req.offset;
+        for (size_t i = 0; i < one->hits.size(); ++i) {
+          EXPECT_EQ(one->hits[i].article.name(), sliced->hits[i].article.name()) << q << " | " << f << " #" << i;
+          EXPECT_EQ(one->hits[i].score, sliced->hits[i].score) << q << " | " << f << " #" << i;
+          EXPECT_EQ(one->hits[i].snippet, sliced->hits[i].snippet) << q << " | " << f << " #" << i;
+          ++compared;
+        }
+        ASSERT_EQ(one->next_offset, sliced->next_offset) << q << " | " << f;
+        if (one->next_offset == 0) break;
+        req.offset = one->next_offset;
+      }
+    }
+  }
+  EXPECT_GT(compared, 1000) << "the corpus should make most queries match";
+}
+
 std::map<std::string, std::string> Dump(kv::Database* db, kv::CfId cf) {
   std::map<std::string, std::string> out;
   for (auto it = db->Scan(cf, "", ""); it->Valid(); it->Next()) out[std::string(it->key())] = std::string(it->value());
