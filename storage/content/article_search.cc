@@ -236,20 +236,50 @@ class Arena {
 };
 
 // A document, in the order every term lists them: (bucket, id). `order`
-// holds the bucket and the first 7 bytes of the id, zero-padded (which keeps
-// the bytewise order of ids), so most comparisons are one integer comparison.
+// holds the bucket and the id's first kOrderChars characters as digits of
+// base 39 (0 past the end; an id character's rank among [-0-9a-z], so ids
+// of those characters, all that ids may hold, keep their bytewise order).
+// Most comparisons of different documents are one integer comparison; equal
+// orders fall back to the ids.
 struct DocKey {
   uint64_t order = 0;
   absl::string_view id;
 };
 
-DocKey MakeDocKey(uint8_t bucket, absl::string_view id) {
-  uint64_t order = static_cast<uint64_t>(bucket) << 56;
-  for (size_t i = 0; i < 7 && i < id.size(); ++i) {
-    order |= static_cast<uint64_t>(static_cast<uint8_t>(id[i])) << (48 - 8 * i);
+constexpr int kOrderChars = 10;  // 39^10 < 2^58: the bucket takes the top 6 bits
+static_assert(kSearchBuckets <= 64);
+
+constexpr bool IsIdByte(uint8_t c) { return c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'); }
+
+// The digit of a byte: 1 + the number of id characters ([-0-9a-z]) below
+// it, so the map never decreases. A byte that is no id character maps like
+// the next one that is, and ends the digits (see MakeDocKey).
+constexpr std::array<uint8_t, 256> kOrderDigits = [] {
+  std::array<uint8_t, 256> d{};
+  int below = 0;
+  for (int b = 0; b < 256; ++b) {
+    d[b] = static_cast<uint8_t>(1 + below);
+    if (IsIdByte(static_cast<uint8_t>(b))) ++below;
   }
-  return {order, id};
+  return d;
+}();
+
+DocKey MakeDocKey(uint8_t bucket, absl::string_view id) {
+  uint64_t digits = 0;
+  size_t i = 0;
+  bool stop = false;
+  for (; i < kOrderChars && i < id.size() && !stop; ++i) {
+    const auto c = static_cast<uint8_t>(id[i]);
+    digits = digits * 39 + kOrderDigits[c];
+    // After a byte that is no id character, two ids with equal digits so
+    // far may still differ either way: no further digits.
+    stop = !IsIdByte(c);
+  }
+  for (; i < kOrderChars; ++i) digits *= 39;
+  return {(static_cast<uint64_t>(bucket) << 58) | digits, id};
 }
+
+uint8_t BucketOfKey(const DocKey& doc) { return static_cast<uint8_t>(doc.order >> 58); }
 
 bool operator<(const DocKey& x, const DocKey& y) { return x.order != y.order ? x.order < y.order : x.id < y.id; }
 bool operator==(const DocKey& x, const DocKey& y) { return x.order == y.order && x.id == y.id; }
@@ -290,6 +320,18 @@ struct Clause {
   size_t docs = 0;  // documents matched
 };
 
+// std::lower_bound for a search that moves forward through a sorted list:
+// steps of 1, 2, 4 … from `first`, then a binary search in the last step.
+// Finding the next of a few thousand documents in a list of tens of
+// thousands takes a few comparisons instead of a full binary search.
+template <typename It, typename T, typename Less>
+It GallopLowerBound(It first, It last, const T& value, Less less) {
+  const std::ptrdiff_t n = last - first;
+  std::ptrdiff_t bound = 1;
+  while (bound <= n && less(first[bound - 1], value)) bound *= 2;
+  return std::lower_bound(first + bound / 2, first + std::min(bound, n), value, less);
+}
+
 // Walks the documents of one clause in document order, or finds them.
 class ClauseCursor {
  public:
@@ -314,7 +356,7 @@ class ClauseCursor {
   // a document found or passed earlier.
   bool Find(const DocKey& doc, Match* m) {
     if (!c_.plain_word) {
-      auto it = std::lower_bound(c_.matches.begin() + static_cast<std::ptrdiff_t>(at_), c_.matches.end(), doc,
+      auto it = GallopLowerBound(c_.matches.begin() + static_cast<std::ptrdiff_t>(at_), c_.matches.end(), doc,
                                  MatchBefore);
       at_ = static_cast<size_t>(it - c_.matches.begin());
       if (it == c_.matches.end() || !(it->doc == doc)) return false;
@@ -322,7 +364,7 @@ class ClauseCursor {
       return true;
     }
     const auto& postings = c_.words[0];
-    auto it = std::lower_bound(postings.begin() + static_cast<std::ptrdiff_t>(at_), postings.end(), Posting{doc, {}},
+    auto it = GallopLowerBound(postings.begin() + static_cast<std::ptrdiff_t>(at_), postings.end(), Posting{doc, {}},
                                PostingBefore);
     at_ = static_cast<size_t>(it - postings.begin());
     if (it == postings.end() || !(it->doc == doc)) return false;
@@ -510,7 +552,7 @@ absl::StatusOr<Clause> CollectClause(SearchContext* ctx, const text::QueryClause
     bool in_all = true;
     for (size_t w = 1; w < n && in_all; ++w) {
       const auto& postings = out.words[w];
-      const auto b = static_cast<size_t>(std::lower_bound(postings.begin() + static_cast<std::ptrdiff_t>(at[w]),
+      const auto b = static_cast<size_t>(GallopLowerBound(postings.begin() + static_cast<std::ptrdiff_t>(at[w]),
                                                           postings.end(), Posting{doc, {}}, PostingBefore) -
                                          postings.begin());
       at[w] = b;
@@ -920,7 +962,7 @@ absl::StatusOr<SearchPage> SearchArticles(const kv::Database& db, Clock* clock, 
   run(chosen.size(), [&](size_t i) {
     Chosen& c = chosen[i];
     if (!*c.found) return;
-    const auto bucket = static_cast<uint8_t>(c.r.doc.order >> 56);
+    const uint8_t bucket = BucketOfKey(c.r.doc);
     const Slice& part = **std::find_if(parts.begin(), parts.end(), [&](const auto& p) {
       return bucket >= p->ctx.first_bucket && bucket < p->ctx.end_bucket;
     });

@@ -438,6 +438,34 @@ TEST_F(WorkflowTest, SearchCountsATokenOnceWhenSeveralOfItsFormsMatch) {
   EXPECT_DOUBLE_EQ(page->hits[0].score, text::Bm25(1, 2, 2, 3, 3.0, text::kBodyWeight));
 }
 
+TEST_F(WorkflowTest, SearchFindsEveryDocumentWhateverItsIdLooksLike) {
+  // Ids that share long prefixes, differ only past the tenth character,
+  // are prefixes of one another, or hold '-' and digits: every word and
+  // two-word query must still find each of them (documents are merged and
+  // intersected in id order).
+  std::vector<std::string> ids;
+  for (const char* stem : {"a", "aaaaaaaaaa", "aaaaaaaaa-", "0000000000", "z-9", "konferencja-2018-05-0"}) {
+    for (const char* tail : {"", "0", "1", "-", "a", "z", "00", "0-", "a-z", "zz"}) {
+      ids.push_back(absl::StrCat(stem, tail));
+    }
+  }
+  for (const auto& id : ids) {
+    Article a;
+    a.set_title("Sprzęt");
+    a.set_body("Rozmowa ze szpitalem o ochronie zdrowia.");
+    a.set_language("pl");
+    ASSERT_TRUE(store_->Create(a, id, "").ok()) << id;
+    ASSERT_TRUE(store_->Publish(id, "", std::nullopt).ok()) << id;
+  }
+  std::sort(ids.begin(), ids.end());
+  for (const std::string q : {"szpitalem", "szpitalem zdrowia", "zdrowia ochronie szpitalem", "\"ochronie zdrowia\"",
+                              "szpital* sprzęt"}) {
+    auto found = Search(q);
+    std::sort(found.begin(), found.end());
+    EXPECT_EQ(found, ids) << q;
+  }
+}
+
 TEST_F(WorkflowTest, SlicedSearchOnHelpersEqualsOneThread) {
   // Forms of a few words, so that queries have several variants, prefixes
   // and phrases to match.
