@@ -171,7 +171,7 @@ std::string Fold(absl::string_view text) {
 namespace {
 
 // Calls on_word(begin, end) for each word or number of `utf8` (byte
-// offsets), by ICU's word break rules; false if ICU could not be used.
+// offsets), by ICU's word break rules, until it returns false.
 template <typename F>
 void ForEachWord(absl::string_view utf8, F on_word) {
   icu::BreakIterator* words = ThreadWordBreaker();
@@ -187,7 +187,7 @@ void ForEachWord(absl::string_view utf8, F on_word) {
       // Rule statuses below UBRK_WORD_NONE_LIMIT are spaces, punctuation and
       // symbols; numbers, letters, kana and ideographs are above.
       if (words->getRuleStatus() < UBRK_WORD_NONE_LIMIT) continue;
-      on_word(static_cast<size_t>(start), static_cast<size_t>(end));
+      if (!on_word(static_cast<size_t>(start), static_cast<size_t>(end))) break;
     }
   }
   // The iterator outlives `ut` (thread_local): leave it on text we own.
@@ -205,25 +205,41 @@ std::vector<Token> Tokenize(absl::string_view utf8) {
     token.end = end;
     token.surface = std::string(utf8.substr(begin, end - begin));
     token.folded = Fold(token.surface);
-    if (token.folded.empty()) return;  // only ignorable characters
+    if (token.folded.empty()) return true;  // only ignorable characters
     tokens.push_back(std::move(token));
+    return true;
   });
   return tokens;
 }
 
-std::vector<TokenBounds> TokenizeBounds(absl::string_view utf8) {
+namespace {
+
+// TokenizeBounds' tokens; with `through`, only up to token *through and
+// then until the first one that begins more than `bytes_after` bytes after
+// that token's end (that one included).
+std::vector<TokenBounds> TokenizeBoundsThrough(absl::string_view utf8, std::optional<size_t> through,
+                                               size_t bytes_after) {
   std::vector<TokenBounds> tokens;
+  size_t limit = SIZE_MAX;
   ForEachWord(utf8, [&](size_t begin, size_t end) {
     const absl::string_view surface = utf8.substr(begin, end - begin);
     // Folding keeps ASCII letters and digits, so only a word without any can
     // fold to nothing (and is skipped by Tokenize).
     if (std::none_of(surface.begin(), surface.end(), [](char c) { return absl::ascii_isalnum(c); }) &&
         Fold(surface).empty()) {
-      return;
+      return true;
     }
     tokens.push_back({begin, end});
+    if (through.has_value() && tokens.size() == *through + 1) limit = end + bytes_after;
+    return begin <= limit;
   });
   return tokens;
+}
+
+}  // namespace
+
+std::vector<TokenBounds> TokenizeBounds(absl::string_view utf8) {
+  return TokenizeBoundsThrough(utf8, std::nullopt, 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -815,7 +831,13 @@ std::string Snippet(absl::string_view text, const std::set<std::string>& matched
 }
 
 std::string SnippetAt(absl::string_view text, const std::vector<uint32_t>& positions, size_t max_chars) {
-  const std::vector<TokenBounds> tokens = TokenizeBounds(text);
+  // Word breaking is most of a snippet's cost, and only the words up to the
+  // last match and a snippet's width beyond it can be shown: a window of
+  // max_chars code points around matches never reaches a word that begins
+  // 4 × max_chars bytes after the last match, and one such word tells that
+  // more text follows. Without matches the snippet starts the text.
+  const uint32_t last = positions.empty() ? 0 : *std::max_element(positions.begin(), positions.end());
+  const std::vector<TokenBounds> tokens = TokenizeBoundsThrough(text, last, 4 * max_chars);
   std::vector<bool> marked(tokens.size());
   for (uint32_t p : positions) {
     if (p < marked.size()) marked[p] = true;

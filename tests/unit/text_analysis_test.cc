@@ -710,5 +710,36 @@ TEST(SnippetTest, PositionsFromTheIndexGiveTheSameSnippetAsTerms) {
   EXPECT_EQ(SnippetAt("Szpital w Lublinie", {2, 99}), "Szpital w <mark>Lublinie</mark>") << "past the end: ignored";
 }
 
+// SnippetAt breaks words only up to a snippet's reach past the last match:
+// random texts (multi-byte letters, emoji, punctuation, long runs without
+// a match) and random matched terms give the same snippet as Snippet,
+// which breaks the whole text.
+TEST(SnippetTest, PositionsGiveTheSameSnippetOnRandomTexts) {
+  const std::vector<std::string> words = {"szpital", "Łódź", "zażółć", "gęślą", "jaźń", "🙂🙂", "COVID-19", "3,5",
+                                          "mln", "—", "(Ałmaty)", "Kazachstanie,", "o", "w", "żółtej", "trawy.",
+                                          "­", "東京", "12.03.2018", "r."};
+  uint64_t state = 99;
+  auto next = [&](uint64_t n) {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return (state >> 33) % n;
+  };
+  for (int c = 0; c < 300; ++c) {
+    std::string text;
+    const uint64_t n = next(4) == 0 ? next(12) : 50 + next(600);
+    for (uint64_t i = 0; i < n; ++i) absl::StrAppend(&text, i == 0 ? "" : (next(9) == 0 ? "\n" : " "), words[next(words.size())]);
+    const auto terms = AnalyzeForIndex(text).terms;
+    std::set<std::string> matched;
+    for (uint64_t k = next(3); k > 0 && !terms.empty(); --k) matched.insert(terms[next(terms.size())].term);
+    std::vector<uint32_t> positions;
+    for (const IndexTerm& t : terms) {
+      if (matched.count(t.term) > 0) positions.insert(positions.end(), t.positions.begin(), t.positions.end());
+    }
+    std::sort(positions.begin(), positions.end());
+    positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+    const size_t width = std::vector<size_t>{5, 40, 120, 200}[next(4)];
+    ASSERT_EQ(SnippetAt(text, positions, width), Snippet(text, matched, width)) << text << " @" << width;
+  }
+}
+
 }  // namespace
 }  // namespace newsdesk::text
