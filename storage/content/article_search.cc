@@ -247,33 +247,50 @@ struct DocKey {
 };
 
 constexpr int kOrderChars = 10;  // 39^10 < 2^58: the bucket takes the top 6 bits
+constexpr uint64_t kDigits5 = uint64_t{39} * 39 * 39 * 39 * 39;  // 39^(kOrderChars / 2)
 static_assert(kSearchBuckets <= 64);
 
 constexpr bool IsIdByte(uint8_t c) { return c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'); }
 
 // The digit of a byte: 1 + the number of id characters ([-0-9a-z]) below
 // it, so the map never decreases. A byte that is no id character maps like
-// the next one that is, and ends the digits (see MakeDocKey).
+// the next one that is, and ends the digits (see MakeDocKey); kNotId marks
+// it in the table.
+constexpr uint8_t kNotId = 0x80;
 constexpr std::array<uint8_t, 256> kOrderDigits = [] {
   std::array<uint8_t, 256> d{};
   int below = 0;
   for (int b = 0; b < 256; ++b) {
-    d[b] = static_cast<uint8_t>(1 + below);
-    if (IsIdByte(static_cast<uint8_t>(b))) ++below;
+    const bool id = IsIdByte(static_cast<uint8_t>(b));
+    d[b] = static_cast<uint8_t>((1 + below) | (id ? 0 : kNotId));
+    if (id) ++below;
   }
   return d;
 }();
 
 DocKey MakeDocKey(uint8_t bucket, absl::string_view id) {
+  const auto* p = reinterpret_cast<const uint8_t*>(id.data());
   uint64_t digits = 0;
+  if (id.size() >= kOrderChars) {
+    // The common case, ten id characters: two independent halves.
+    uint8_t any_not_id = 0;
+    uint64_t high = 0, low = 0;
+    for (int i = 0; i < kOrderChars / 2; ++i) {
+      const uint8_t h = kOrderDigits[p[i]], l = kOrderDigits[p[i + kOrderChars / 2]];
+      any_not_id |= h | l;
+      high = high * 39 + h;
+      low = low * 39 + l;
+    }
+    if ((any_not_id & kNotId) == 0) return {(static_cast<uint64_t>(bucket) << 58) | (high * kDigits5 + low), id};
+  }
   size_t i = 0;
   bool stop = false;
   for (; i < kOrderChars && i < id.size() && !stop; ++i) {
-    const auto c = static_cast<uint8_t>(id[i]);
-    digits = digits * 39 + kOrderDigits[c];
+    const uint8_t d = kOrderDigits[p[i]];
+    digits = digits * 39 + (d & ~kNotId);
     // After a byte that is no id character, two ids with equal digits so
     // far may still differ either way: no further digits.
-    stop = !IsIdByte(c);
+    stop = (d & kNotId) != 0;
   }
   for (; i < kOrderChars; ++i) digits *= 39;
   return {(static_cast<uint64_t>(bucket) << 58) | digits, id};
