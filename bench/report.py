@@ -377,8 +377,9 @@ def main():
       "the same `GrpcServer` plumbing (reflection, health, interceptor) from responses held in memory — "
       "GetArticle answers with corpus article `i % 1000` with its output fields, so response sizes match "
       "(see `bytes/resp`). Server and client share the 2 cores. The `sweep_*` rows feed the throughput chart. "
-      f"content-server runs with its default `--storage_workers` and `--search_workers` (writes and listing "
-      f"on one work queue, searches on another with one thread per core; GetArticle inline) and {cache_note}. "
+      f"content-server runs with its default `--storage_workers`, `--search_workers` and `--search_helpers` "
+      f"(writes and listing on one work queue, searches on another with one thread per core, and one fewer "
+      f"helper thread than cores that joins a search in progress when idle; GetArticle inline) and {cache_note}. "
       f"The `events_*` rows: see CreateEvent below.")
     w("")
     w(read(run, "grpc.md").strip())

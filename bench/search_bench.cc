@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -160,6 +161,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<newsdesk::content::ContentBackend> backend;
   std::unique_ptr<newsdesk::kv::Database> own_db;
   std::unique_ptr<newsdesk::content::ArticleStore> own_store;
+  std::unique_ptr<newsdesk::kv::ForkJoinPool> own_pool;
   std::unique_ptr<newsdesk::content::ContentService> own_service;
   newsdesk::content::ContentService* service = nullptr;
   const int cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
@@ -188,8 +190,14 @@ int main(int argc, char** argv) {
     auto secret = own_db->GetOrCreateSecret("page_token");
     if (!secret.ok()) return 1;
     own_store = std::make_unique<newsdesk::content::ArticleStore>(own_db.get(), newsdesk::Clock::Real());
-    own_service = std::make_unique<newsdesk::content::ContentService>(own_store.get(),
-                                                                      newsdesk::PageTokenCodec(*std::move(secret)));
+    // The helpers content-server would have (see ContentBackendOptions).
+    const int helpers = absl::GetFlag(FLAGS_search_helpers) >= 0
+                            ? absl::GetFlag(FLAGS_search_helpers)
+                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency())) - 1;
+    own_pool = std::make_unique<newsdesk::kv::ForkJoinPool>(helpers);
+    own_service = std::make_unique<newsdesk::content::ContentService>(
+        own_store.get(), newsdesk::PageTokenCodec(*std::move(secret)), newsdesk::content::MediaBackend{}, nullptr,
+        nullptr, own_pool.get());
     service = own_service.get();
   }
   const double open_ms = nb::MicrosSince(open_begin) / 1000;

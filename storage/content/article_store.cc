@@ -758,9 +758,12 @@ absl::Status ArticleStore::RebuildIndexes() {
   if (auto st = db_->Write(done); !st.ok()) return st;
   // Drop the old entries and the range deletion, and combine the search
   // blocks' operands, now rather than in later background compactions that
-  // would compete with serving.
+  // would compete with serving. The records are rewritten too: files written
+  // by an older release keep its compression (ZSTD before records kept LZ4)
+  // until a compaction happens to reach them.
   if (auto st = db_->CompactAll(kIndexesCf); !st.ok()) return st;
-  return db_->CompactAll(kSearchCf);
+  if (auto st = db_->CompactAll(kSearchCf); !st.ok()) return st;
+  return db_->CompactAll(kRecordsCf);
 }
 
 }  // namespace newsdesk::content

@@ -124,8 +124,9 @@ class ArticleStore {
   absl::StatusOr<Article> Undelete(const std::string& article_id);
 
   // Deletes every index entry and counter and rebuilds them from the records
-  // (after an upgrade that changes index layout or text analysis). Writers
-  // must be stopped while it runs.
+  // (after an upgrade that changes index layout or text analysis), then
+  // compacts the indexes, the search blocks and the records (rewriting older
+  // files in the current format). Writers must be stopped while it runs.
   absl::Status RebuildIndexes();
 
   kv::Database* db() const { return db_; }
