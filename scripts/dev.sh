@@ -464,7 +464,7 @@ run_sanitizers() {
     -DNEWSDESK_SANITIZE=thread -DNEWSDESK_TOOLS=OFF
   cmake --build "$tsan" --target storage_tests
   TSAN_OPTIONS="suppressions=$ROOT/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
-    "$tsan/tests/storage_tests" --gtest_filter='*Concurrent*'
+    "$tsan/tests/storage_tests" --gtest_filter='*Concurrent*:ForkJoinPool*:*Sliced*'
 
   # One target per directory of tests/fuzz/corpus/ (filter, page_token,
   # article_request, search_query, image_header, entry_set, icalendar).
