@@ -12,8 +12,8 @@ struct ForkJoinPool::Job {
   void Work() {
     for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) {
       body(i);
-      absl::MutexLock lock(&mu);
-      ++done;
+      std::lock_guard<std::mutex> lock(mu);
+      if (++done == n) finished.notify_all();
     }
   }
 
@@ -21,8 +21,9 @@ struct ForkJoinPool::Job {
   // Called only for claimed pieces, all of which finish before Run returns.
   absl::FunctionRef<void(size_t)> body;
   std::atomic<size_t> next{0};
-  absl::Mutex mu;
-  size_t done ABSL_GUARDED_BY(mu) = 0;
+  std::mutex mu;
+  std::condition_variable finished;
+  size_t done = 0;  // guarded by mu
 };
 
 ForkJoinPool::ForkJoinPool(int helpers) {
@@ -31,9 +32,10 @@ ForkJoinPool::ForkJoinPool(int helpers) {
 
 ForkJoinPool::~ForkJoinPool() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
+  invited_.notify_all();
   for (auto& t : threads_) t.join();
 }
 
@@ -42,26 +44,28 @@ void ForkJoinPool::Run(size_t n, absl::FunctionRef<void(size_t)> body) {
   auto job = std::make_shared<Job>(n, body);
   const size_t invite = std::min(n - 1, threads_.size());
   if (invite > 0) {
-    absl::MutexLock lock(&mu_);
-    for (size_t i = 0; i < invite; ++i) invitations_.push_back(job);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (size_t i = 0; i < invite; ++i) invitations_.push_back(job);
+    }
+    if (invite == 1) {
+      invited_.notify_one();
+    } else {
+      invited_.notify_all();
+    }
   }
   job->Work();
-  absl::MutexLock lock(&job->mu);
-  job->mu.Await(absl::Condition(
-      +[](Job* j) ABSL_EXCLUSIVE_LOCKS_REQUIRED(j->mu) { return j->done == j->n; }, job.get()));
+  std::unique_lock<std::mutex> lock(job->mu);
+  job->finished.wait(lock, [&] { return job->done == job->n; });
 }
 
 void ForkJoinPool::Help() {
   for (;;) {
     std::shared_ptr<Job> job;
     {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](ForkJoinPool* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
-            return p->stopping_ || !p->invitations_.empty();
-          },
-          this));
-      if (invitations_.empty()) return;  // stopping
+      std::unique_lock<std::mutex> lock(mu_);
+      invited_.wait(lock, [&] { return stopping_ || !invitations_.empty(); });
+      if (invitations_.empty()) return;  // stopping, and nothing left
       job = std::move(invitations_.front());
       invitations_.pop_front();
     }

@@ -2,15 +2,15 @@
 // index, the records and snippets of its page.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
-#include "absl/synchronization/mutex.h"
 
 namespace newsdesk::kv {
 
@@ -19,7 +19,9 @@ namespace newsdesk::kv {
 // returned. The calling thread runs pieces itself until none is left and
 // idle helpers take the others, so Run never waits for a busy pool: under
 // full load every call simply runs on its caller's thread, and no call ever
-// waits on work that is queued behind it. Thread-safe.
+// waits on work that is queued behind it. Thread-safe. (std::mutex rather
+// than absl::Mutex: ThreadSanitizer sees it; Debian's Abseil is not
+// instrumented.)
 class ForkJoinPool {
  public:
   explicit ForkJoinPool(int helpers);
@@ -36,11 +38,12 @@ class ForkJoinPool {
   struct Job;
   void Help();
 
-  absl::Mutex mu_;
+  std::mutex mu_;
+  std::condition_variable invited_;
   // One entry per helper invited to a job; a helper that takes an entry
-  // after the job's pieces are all claimed just drops it.
-  std::deque<std::shared_ptr<Job>> invitations_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // after the job's pieces are all claimed just drops it. Guarded by mu_.
+  std::deque<std::shared_ptr<Job>> invitations_;
+  bool stopping_ = false;  // guarded by mu_
   std::vector<std::thread> threads_;
 };
 
