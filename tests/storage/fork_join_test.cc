@@ -43,10 +43,15 @@ TEST(ForkJoinPoolTest, NeverWaitsForABusyHelper) {
   ForkJoinPool pool(1);
   absl::Notification release;
   absl::Notification holding;
-  // The only helper is held inside a piece of another caller's job.
+  // The only helper is held inside a piece of another caller's job: of
+  // that job's two pieces, the one on the caller's thread waits until the
+  // other has started elsewhere, so the helper is the one that runs it.
   std::thread holder([&] {
+    const std::thread::id self = std::this_thread::get_id();
     pool.Run(2, [&](size_t) {
-      if (!holding.HasBeenNotified()) {
+      if (std::this_thread::get_id() == self) {
+        ASSERT_TRUE(holding.WaitForNotificationWithTimeout(absl::Seconds(30)));
+      } else {
         holding.Notify();
         release.WaitForNotification();
       }
@@ -55,7 +60,11 @@ TEST(ForkJoinPoolTest, NeverWaitsForABusyHelper) {
   holding.WaitForNotification();
   // This job's pieces all run on this thread meanwhile.
   std::atomic<int> ran{0};
-  pool.Run(50, [&](size_t) { ran.fetch_add(1); });
+  const std::thread::id self = std::this_thread::get_id();
+  pool.Run(50, [&](size_t) {
+    EXPECT_EQ(std::this_thread::get_id(), self);
+    ran.fetch_add(1);
+  });
   EXPECT_EQ(ran.load(), 50);
   release.Notify();
   holder.join();
