@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 
 namespace newsdesk::kv {
 namespace {
@@ -25,18 +26,18 @@ TEST(ForkJoinPoolTest, RunsEveryPieceExactlyOnceBeforeReturning) {
 
 TEST(ForkJoinPoolTest, HelpersTakeShares) {
   ForkJoinPool pool(1);
-  // Piece 0 waits until another thread has run piece 1: only a helper can.
-  absl::Notification second_ran;
-  std::atomic<std::thread::id> second_thread;
+  // Each piece waits until the other has started: only two threads at once
+  // can finish, so the helper must have taken one of them.
+  std::atomic<int> started{0};
+  std::thread::id ran_on[2];
   pool.Run(2, [&](size_t i) {
-    if (i == 1) {
-      second_thread = std::this_thread::get_id();
-      second_ran.Notify();
-    } else {
-      ASSERT_TRUE(second_ran.WaitForNotificationWithTimeout(absl::Seconds(30)));
-    }
+    ran_on[i] = std::this_thread::get_id();
+    started.fetch_add(1);
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (started.load() < 2 && absl::Now() < deadline) absl::SleepFor(absl::Microseconds(100));
+    EXPECT_EQ(started.load(), 2) << "piece " << i << " waited alone";
   });
-  EXPECT_NE(second_thread.load(), std::this_thread::get_id());
+  EXPECT_NE(ran_on[0], ran_on[1]);
 }
 
 TEST(ForkJoinPoolTest, NeverWaitsForABusyHelper) {
@@ -51,7 +52,9 @@ TEST(ForkJoinPoolTest, NeverWaitsForABusyHelper) {
     pool.Run(2, [&](size_t) {
       if (std::this_thread::get_id() == self) {
         ASSERT_TRUE(holding.WaitForNotificationWithTimeout(absl::Seconds(30)));
-      } else {
+      } else if (!holding.HasBeenNotified()) {
+        // (Once released, the helper may also take the other piece when
+        // this thread has not claimed it yet.)
         holding.Notify();
         release.WaitForNotification();
       }
