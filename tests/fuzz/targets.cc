@@ -8,6 +8,7 @@
 #include <google/protobuf/stubs/logging.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "newsdesk/content/v1/content_service.pb.h"
@@ -110,6 +111,13 @@ void SearchQuery(const uint8_t* data, size_t size) {
     const auto tokens = text::Tokenize(View(data, size));
     const auto bounds = text::TokenizeBounds(View(data, size));
     Check(tokens.size() == bounds.size());
+    // A soft hyphen after a space adds no word but leaves the text to ICU:
+    // text word-broken without ICU must break the same way.
+    const auto by_icu = text::TokenizeBounds(absl::StrCat(View(data, size), " \u00AD"));
+    Check(by_icu.size() == bounds.size());
+    for (size_t i = 0; i < bounds.size() && i < by_icu.size(); ++i) {
+      Check(bounds[i].begin == by_icu[i].begin && bounds[i].end == by_icu[i].end);
+    }
   }
 }
 

@@ -686,6 +686,44 @@ TEST(TokenizeBoundsTest, FindsTheSameTokensAsTokenize) {
   }
 }
 
+// Text of everyday Latin-script characters is word-broken without ICU. A
+// soft hyphen after a space adds no word but leaves a text to ICU: both ways
+// must find the same words, joiners and all.
+std::vector<std::pair<size_t, size_t>> BoundsOf(absl::string_view text) {
+  std::vector<std::pair<size_t, size_t>> out;
+  for (const TokenBounds& b : TokenizeBounds(text)) out.emplace_back(b.begin, b.end);
+  return out;
+}
+
+TEST(TokenizeBoundsTest, SimpleTextBreaksAsICUDoes) {
+  const std::vector<std::string> pieces = {
+      "a", "Z", "ż", "Ł", "é", "ÿ", "ſ", "0", "7", ".", ",", ";", ":", "'", "\u2018", "\u2019", "\u00B7",
+      " ", "\n", "\r", "\t", "-", "!", "?", "(", ")", "\"", "/", "%", "&", "\u00A0", "\u00A7", "\u00AB", "\u00BB",
+      "\u00B0", "\u00D7", "\u00F7", "\u2013", "\u2014", "\u201C", "\u201D", "\u201E", "\u2026", "\u20AC", "@",
+      "+", "=", "#", "*", "<", ">", "[", "]", "|", "~", "^", "`", "\\", "$", "{", "}", "\x01", "\x7F"};
+  uint64_t state = 7;
+  auto next = [&](uint64_t n) {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return (state >> 33) % n;
+  };
+  for (int c = 0; c < 20000; ++c) {
+    std::string text;
+    for (uint64_t n = 1 + next(12); n > 0; --n) text += pieces[next(pieces.size())];
+    ASSERT_EQ(BoundsOf(text), BoundsOf(text + " \u00AD")) << "\"" << text << "\"";
+  }
+  for (const std::string& text : {std::string("Delegacja odwiedziła Tałdykorgan 12.03.2018 r. (COVID-19), koszt 3,5 mln zł."),
+                                  std::string("l'Oréal, o’clock, 1'000, a:b, a·b, a.1, 1.a, a..b, 3,5; 3;5 x,y")}) {
+    EXPECT_EQ(BoundsOf(text), BoundsOf(text + " \u00AD")) << text;
+  }
+  // The joiners, spelled out.
+  EXPECT_THAT(BoundsOf("3,5 a,b 1.5 a.b a:b a'b 1:2"),
+              ElementsAre(std::pair<size_t, size_t>{0, 3}, std::pair<size_t, size_t>{4, 5},
+                          std::pair<size_t, size_t>{6, 7}, std::pair<size_t, size_t>{8, 11},
+                          std::pair<size_t, size_t>{12, 15}, std::pair<size_t, size_t>{16, 17}, std::pair<size_t, size_t>{18, 19},
+                          std::pair<size_t, size_t>{20, 23}, std::pair<size_t, size_t>{24, 25},
+                          std::pair<size_t, size_t>{26, 27}));
+}
+
 // What a search shows: the positions of the matched terms from the index
 // give the same snippet as matching the terms against the text again.
 TEST(SnippetTest, PositionsFromTheIndexGiveTheSameSnippetAsTerms) {
