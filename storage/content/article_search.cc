@@ -101,6 +101,7 @@ int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cas
 
 class VarintReader {
  public:
+  VarintReader() = default;
   explicit VarintReader(absl::string_view in) : p_(in.data()), end_(in.data() + in.size()) {}
   bool Read(uint64_t* v) {
     uint64_t r = 0;
@@ -128,8 +129,8 @@ class VarintReader {
   absl::string_view rest() const { return absl::string_view(p_, static_cast<size_t>(end_ - p_)); }
 
  private:
-  const char* p_;
-  const char* end_;
+  const char* p_ = nullptr;
+  const char* end_ = nullptr;
 };
 
 // What a posting says about its document.
@@ -364,7 +365,7 @@ class ClauseCursor {
     const auto& postings = c_.words[0];
     if (at_ >= postings.size()) return false;
     const size_t end = GroupEnd(postings, at_);
-    *m = Match{postings[at_].doc, static_cast<uint32_t>(at_), static_cast<uint32_t>(end - at_)};
+    SetWordMatch(postings[at_].doc, end, m);
     at_ = end;
     return true;
   }
@@ -385,12 +386,21 @@ class ClauseCursor {
                                PostingBefore);
     at_ = static_cast<size_t>(it - postings.begin());
     if (it == postings.end() || !(it->doc == doc)) return false;
-    const size_t end = GroupEnd(postings, at_);
-    *m = Match{doc, static_cast<uint32_t>(at_), static_cast<uint32_t>(end - at_)};
+    SetWordMatch(doc, GroupEnd(postings, at_), m);
     return true;
   }
 
  private:
+  // A word clause's document: postings [at_, end). Field by field: a
+  // temporary Match copied whole stalls on the stores just made (this runs
+  // once per document of the driving clause).
+  void SetWordMatch(const DocKey& doc, size_t end, Match* m) const {
+    m->doc = doc;
+    m->first = static_cast<uint32_t>(at_);
+    m->count = static_cast<uint32_t>(end - at_);
+    m->has_tf = false;
+  }
+
   const Clause& c_;
   size_t at_ = 0;
 };
@@ -491,6 +501,51 @@ absl::Status UnionPositions(SearchContext* ctx, const std::vector<Posting>& post
   return absl::OkStatus();
 }
 
+// The number of distinct positions per field over `n` postings of one
+// document (at most kMaxMerged), read straight from their delta lists.
+constexpr size_t kMaxMerged = 5;
+
+bool CountDistinctPositions(const PostingHeader* const* headers, size_t n, uint32_t* tf) {
+  VarintReader readers[kMaxMerged];
+  for (size_t k = 0; k < n; ++k) readers[k] = VarintReader(headers[k]->positions);
+  for (int f = 0; f < kFields; ++f) {
+    // Each list's next position and how many of its positions are left.
+    uint32_t at[kMaxMerged], left[kMaxMerged];
+    size_t live = 0;
+    for (size_t k = 0; k < n; ++k) {
+      left[k] = headers[k]->all[f];
+      at[k] = 0;
+      if (left[k] > 0) {
+        uint32_t d = 0;
+        if (!readers[k].Read32(&d)) return false;
+        at[k] = d;
+        ++live;
+      }
+    }
+    uint32_t distinct = 0;
+    while (live > 0) {
+      uint32_t low = UINT32_MAX;
+      for (size_t k = 0; k < n; ++k) {
+        if (left[k] > 0) low = std::min(low, at[k]);
+      }
+      ++distinct;
+      for (size_t k = 0; k < n; ++k) {
+        while (left[k] > 0 && at[k] == low) {
+          if (--left[k] == 0) {
+            --live;
+            break;
+          }
+          uint32_t d = 0;
+          if (!readers[k].Read32(&d)) return false;
+          at[k] += d;
+        }
+      }
+    }
+    tf[f] = distinct;
+  }
+  return true;
+}
+
 // How often a word occurs in each field of a document: the occurrences of
 // its one posting, or the distinct positions of several (a token that is two
 // variants of the word counts once). Positions are read only when two
@@ -500,27 +555,19 @@ absl::Status WordTf(SearchContext* ctx, const std::vector<Posting>& postings, co
                     const PostingHeader& first, uint32_t* tf) {
   std::copy(std::begin(first.all), std::end(first.all), tf);
   if (m.count == 1) return absl::OkStatus();
-  PostingHeader others[4];
-  const size_t n = std::min<size_t>(m.count, 1 + std::size(others));
+  if (m.count > kMaxMerged) return UnionPositions(ctx, postings, m.first, m.count, tf);
+  PostingHeader others[kMaxMerged - 1];
+  const PostingHeader* headers[kMaxMerged] = {&first};
   bool overlap = false;
-  for (size_t k = 1; k < n; ++k) {
+  for (size_t k = 1; k < m.count; ++k) {
     if (!DecodeHeader(postings[m.first + k].value, &others[k - 1])) return Unreadable();
+    headers[k] = &others[k - 1];
     for (int f = 0; f < kFields; ++f) {
       overlap |= tf[f] > 0 && others[k - 1].all[f] > 0;
       tf[f] += others[k - 1].all[f];
     }
   }
-  if (!overlap && n == m.count) return absl::OkStatus();
-  if (n < m.count) return UnionPositions(ctx, postings, m.first, m.count, tf);
-  for (auto& v : ctx->scratch) v.clear();
-  if (!AppendPositions(first, &ctx->scratch)) return Unreadable();
-  for (size_t k = 1; k < n; ++k) {
-    if (!AppendPositions(others[k - 1], &ctx->scratch)) return Unreadable();
-  }
-  for (int f = 0; f < kFields; ++f) {
-    SortUnique(&ctx->scratch[f]);
-    tf[f] = static_cast<uint32_t>(ctx->scratch[f].size());
-  }
+  if (overlap && !CountDistinctPositions(headers, m.count, tf)) return Unreadable();
   return absl::OkStatus();
 }
 
@@ -707,10 +754,10 @@ struct Slice {
     const bool filter_on_postings =
         request.filter != nullptr && request.filter->kind != query::Node::Kind::kTrue && !in.needs_record;
     Article partial;  // what a posting says, for the filter
-    for (Match m; cursors[order[0]].Next(&m);) {
+    Match& m = per_clause[order[0]];
+    while (cursors[order[0]].Next(&m)) {
       if (std::binary_search(excluded.begin(), excluded.end(), m.doc)) continue;
       bool in_all = true;
-      per_clause[order[0]] = m;
       for (size_t k = 1; k < order.size() && in_all; ++k) {
         in_all = cursors[order[k]].Find(m.doc, &per_clause[order[k]]);
       }

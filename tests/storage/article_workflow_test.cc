@@ -438,6 +438,22 @@ TEST_F(WorkflowTest, SearchCountsATokenOnceWhenSeveralOfItsFormsMatch) {
   EXPECT_DOUBLE_EQ(page->hits[0].score, text::Bm25(1, 2, 2, 3, 3.0, text::kBodyWeight));
 }
 
+TEST_F(WorkflowTest, SearchCountsEachPositionOnceAcrossThePostingsOfAWord) {
+  // The query word "województwa" has the variants "wojewodztwa" (its folded
+  // form) and "wojewodztwo" (its stem). "Wojewodztwa", typed without
+  // diacritics, is no dictionary word: only the first. "województwo" is
+  // only the second, the last token both: positions {0, 4} and {2, 4}, three
+  // distinct occurrences (not four, not two).
+  MustCreate("one", "Nowy sprzęt", {}, "Wojewodztwa i województwo oraz województwa.");
+  ASSERT_TRUE(store_->Publish("one", "", std::nullopt).ok());
+  SearchRequest req;
+  req.query = "województwa";
+  auto page = SearchArticles(*db_, &clock_, req);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->hits.size(), 1u);
+  EXPECT_DOUBLE_EQ(page->hits[0].score, text::Bm25(3, 1, 1, 5, 5.0, text::kBodyWeight));
+}
+
 TEST_F(WorkflowTest, SearchFindsEveryDocumentWhateverItsIdLooksLike) {
   // Ids that share long prefixes, differ only past the tenth character,
   // are prefixes of one another, or hold '-' and digits: every word and
