@@ -255,7 +255,7 @@ constexpr bool IsIdByte(uint8_t c) { return c == '-' || (c >= '0' && c <= '9') |
 
 // The digit of a byte: 1 + the number of id characters ([-0-9a-z]) below
 // it, so the map never decreases. A byte that is no id character maps like
-// the next one that is, and ends the digits (see MakeDocKey); kNotId marks
+// the next one that is, and ends the digits (see DocOrder); kNotId marks
 // it in the table.
 constexpr uint8_t kNotId = 0x80;
 constexpr std::array<uint8_t, 256> kOrderDigits = [] {
@@ -269,7 +269,8 @@ constexpr std::array<uint8_t, 256> kOrderDigits = [] {
   return d;
 }();
 
-DocKey MakeDocKey(uint8_t bucket, absl::string_view id) {
+// The order of a document key (see DocKey).
+uint64_t DocOrder(uint8_t bucket, absl::string_view id) {
   const auto* p = reinterpret_cast<const uint8_t*>(id.data());
   uint64_t digits = 0;
   if (id.size() >= kOrderChars) {
@@ -282,7 +283,7 @@ DocKey MakeDocKey(uint8_t bucket, absl::string_view id) {
       high = high * 39 + h;
       low = low * 39 + l;
     }
-    if ((any_not_id & kNotId) == 0) return {(static_cast<uint64_t>(bucket) << 58) | (high * kDigits5 + low), id};
+    if ((any_not_id & kNotId) == 0) return (static_cast<uint64_t>(bucket) << 58) | (high * kDigits5 + low);
   }
   size_t i = 0;
   bool stop = false;
@@ -294,8 +295,9 @@ DocKey MakeDocKey(uint8_t bucket, absl::string_view id) {
     stop = (d & kNotId) != 0;
   }
   for (; i < kOrderChars; ++i) digits *= 39;
-  return {(static_cast<uint64_t>(bucket) << 58) | digits, id};
+  return (static_cast<uint64_t>(bucket) << 58) | digits;
 }
+
 
 uint8_t BucketOfKey(const DocKey& doc) { return static_cast<uint8_t>(doc.order >> 58); }
 
@@ -417,9 +419,19 @@ struct SearchContext {
   std::array<std::vector<uint32_t>, kFields> scratch;  // positions, reused
 };
 
-// Appends the postings of `term` (or, for a prefix, of every term starting
-// with it) in the context's buckets to `out`: for one term in document order.
-absl::Status ScanTerm(SearchContext* ctx, absl::string_view term, bool prefix, std::vector<Posting>* out) {
+// The blocks of one term (or, for a prefix, of every term starting with it)
+// in the context's buckets, in key order: for one term, by bucket.
+struct Block {
+  uint8_t bucket;
+  absl::string_view entries;  // in the search's arena
+};
+
+// An encoded posting takes more than this many bytes (id, payload and their
+// lengths): a block's size bounds its number of postings.
+constexpr size_t kMinPostingBytes = 16;
+
+absl::Status ScanBlocks(SearchContext* ctx, absl::string_view term, bool prefix, std::vector<Block>* out,
+                        size_t* bytes) {
   const bool all_buckets = ctx->first_bucket == 0 && ctx->end_bucket == kSearchBuckets;
   // The first key of bucket `b` of the term `t` (t + 0x00 + b).
   auto block_key = [](absl::string_view t, uint8_t b) {
@@ -450,35 +462,100 @@ absl::Status ScanTerm(SearchContext* ctx, absl::string_view term, bool prefix, s
       it->Seek(kv::PrefixSuccessor(key.substr(0, nul + 1)));
       continue;
     }
-    kv::SetEntryReader entries(ctx->arena.Copy(it->value()));
-    absl::string_view id, value;
-    bool removal = false;
-    while (entries.Next(&id, &value, &removal)) {
-      if (removal) return Unreadable();
-      if (out->size() == out->capacity()) out->reserve(std::max<size_t>(4096, 2 * out->capacity()));
-      out->push_back({MakeDocKey(bucket, id), value});
-    }
-    if (!entries.ok()) return Unreadable();
+    out->push_back({bucket, ctx->arena.Copy(it->value())});
+    *bytes += it->value().size();
     it->Next();
   }
   return it->status();
 }
 
+// Reads the postings of one block in order.
+class BlockReader {
+ public:
+  explicit BlockReader(const Block& b) : bucket_(b.bucket), entries_(b.entries) {}
+
+  // The next posting in *p; false at the end (then ok() says whether the
+  // block was readable).
+  bool Next(Posting* p) {
+    absl::string_view id;
+    bool removal = false;
+    if (!entries_.Next(&id, &p->value, &removal)) return false;
+    if (removal) {
+      removal_ = true;
+      return false;
+    }
+    // Member by member: a DocKey returned whole and copied stalls on the
+    // stores that made it (a third of decoding).
+    p->doc.order = DocOrder(bucket_, id);
+    p->doc.id = id;
+    return true;
+  }
+  bool ok() const { return entries_.ok() && !removal_; }
+
+ private:
+  uint8_t bucket_;
+  kv::SetEntryReader entries_;
+  bool removal_ = false;
+};
+
 // The postings of one word (of every variant) or of a prefix, in document
 // order; a document has several when several variants or prefix terms
-// occur in it.
+// occur in it. A word's variants are merged bucket by bucket as their
+// blocks are decoded.
 absl::Status WordPostings(SearchContext* ctx, const text::QueryWord& word, bool prefix, std::vector<Posting>* out) {
-  std::vector<size_t> runs = {0};
-  for (const std::string& variant : word.variants) {
-    if (auto st = ScanTerm(ctx, variant, prefix, out); !st.ok()) return st;
-    runs.push_back(out->size());
+  std::vector<std::vector<Block>> blocks(word.variants.size());
+  size_t bytes = 0;
+  for (size_t v = 0; v < word.variants.size(); ++v) {
+    if (auto st = ScanBlocks(ctx, word.variants[v], prefix, &blocks[v], &bytes); !st.ok()) return st;
   }
+  out->reserve(bytes / kMinPostingBytes + 1);
   if (prefix) {
+    for (const auto& term_blocks : blocks) {
+      for (const Block& b : term_blocks) {
+        BlockReader r(b);
+        for (Posting p; r.Next(&p);) out->push_back(p);
+        if (!r.ok()) return Unreadable();
+      }
+    }
     std::sort(out->begin(), out->end(), PostingBefore);
-  } else {
-    for (size_t r = 2; r < runs.size(); ++r) {
-      std::inplace_merge(out->begin(), out->begin() + static_cast<std::ptrdiff_t>(runs[r - 1]),
-                         out->begin() + static_cast<std::ptrdiff_t>(runs[r]), PostingBefore);
+    return absl::OkStatus();
+  }
+  // Each variant's blocks are in bucket order: merge the blocks of each
+  // bucket (a document's postings, one per variant it has, stay in variant
+  // order).
+  std::vector<size_t> next(blocks.size(), 0);
+  std::vector<BlockReader> readers;
+  std::vector<Posting> heads;
+  for (;;) {
+    int bucket = kSearchBuckets;
+    for (size_t v = 0; v < blocks.size(); ++v) {
+      if (next[v] < blocks[v].size()) bucket = std::min<int>(bucket, blocks[v][next[v]].bucket);
+    }
+    if (bucket == kSearchBuckets) break;
+    readers.clear();
+    heads.clear();
+    for (size_t v = 0; v < blocks.size(); ++v) {
+      if (next[v] < blocks[v].size() && blocks[v][next[v]].bucket == bucket) {
+        readers.emplace_back(blocks[v][next[v]++]);
+        heads.emplace_back();
+        if (!readers.back().Next(&heads.back())) {
+          if (!readers.back().ok()) return Unreadable();
+          readers.pop_back();
+          heads.pop_back();
+        }
+      }
+    }
+    while (!readers.empty()) {
+      size_t low = 0;
+      for (size_t k = 1; k < readers.size(); ++k) {
+        if (PostingBefore(heads[k], heads[low])) low = k;
+      }
+      out->push_back(heads[low]);
+      if (!readers[low].Next(&heads[low])) {
+        if (!readers[low].ok()) return Unreadable();
+        readers.erase(readers.begin() + static_cast<std::ptrdiff_t>(low));
+        heads.erase(heads.begin() + static_cast<std::ptrdiff_t>(low));
+      }
     }
   }
   return absl::OkStatus();
