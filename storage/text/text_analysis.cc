@@ -20,6 +20,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -64,7 +65,10 @@ UChar32 CodePointBefore(absl::string_view s, size_t i, size_t* prev) {
   return c;
 }
 
-bool IsSpace(UChar32 c) { return c >= 0 && u_isUWhiteSpace(c); }
+bool IsSpace(UChar32 c) {
+  if (c >= 0 && c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r');  // ASCII's White_Space
+  return c >= 0 && u_isUWhiteSpace(c);
+}
 
 icu::UnicodeString ToUnicode(absl::string_view utf8) {
   return icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
@@ -218,55 +222,62 @@ WordClass ClassOf(UChar32 c) {
   }
 }
 
-// The classes of `utf8`'s code points with the byte offset of each (and
-// the end as a last offset); false when one is kUnknown.
-bool ClassifySimpleText(absl::string_view utf8, std::vector<WordClass>* classes, std::vector<uint32_t>* offsets) {
-  if (utf8.size() >= UINT32_MAX) return false;
-  classes->clear();
-  offsets->clear();
-  classes->reserve(utf8.size());
-  offsets->reserve(utf8.size() + 1);
-  for (size_t i = 0; i < utf8.size();) {
-    const auto byte = static_cast<uint8_t>(utf8[i]);
-    size_t next = i + 1;
-    const WordClass c = byte < 0x80 ? kWordClasses[byte] : ClassOf(CodePointAt(utf8, i, &next));
-    if (c == WordClass::kUnknown) return false;
-    classes->push_back(c);
-    offsets->push_back(static_cast<uint32_t>(i));
-    i = next;
+// The class of the code point at byte `i`; `*next` is the byte after it.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline WordClass ClassAt(absl::string_view utf8, size_t i, size_t* next) {
+  const auto byte = static_cast<uint8_t>(utf8[i]);
+  if (byte < 0x80) {
+    *next = i + 1;
+    return kWordClasses[byte];
   }
-  offsets->push_back(static_cast<uint32_t>(utf8.size()));
+  return ClassOf(CodePointAt(utf8, i, next));
+}
+
+// True when no code point of `utf8` is kUnknown.
+bool IsSimpleText(absl::string_view utf8) {
+  for (size_t i = 0, next; i < utf8.size(); i = next) {
+    const auto byte = static_cast<uint8_t>(utf8[i]);
+    if (byte < 0x80) {
+      if (kWordClasses[byte] == WordClass::kUnknown) return false;
+      next = i + 1;
+    } else if (ClassOf(CodePointAt(utf8, i, &next)) == WordClass::kUnknown) {
+      return false;
+    }
+  }
   return true;
 }
 
-// ForEachWord for text ClassifySimpleText accepts.
+bool IsWordClass(WordClass c) { return c == WordClass::kLetter || c == WordClass::kDigit; }
+
+// ForEachWord for text IsSimpleText accepts.
 template <typename F>
-void ForEachSimpleWord(const std::vector<WordClass>& classes, const std::vector<uint32_t>& offsets, F on_word) {
-  const size_t n = classes.size();
-  auto word = [](WordClass c) { return c == WordClass::kLetter || c == WordClass::kDigit; };
-  for (size_t i = 0; i < n;) {
-    if (!word(classes[i])) {
-      ++i;
+void ForEachSimpleWord(absl::string_view utf8, F on_word) {
+  for (size_t i = 0, next; i < utf8.size();) {
+    WordClass last = ClassAt(utf8, i, &next);
+    if (!IsWordClass(last)) {
+      i = next;
       continue;
     }
-    size_t j = i + 1;  // the word is [i, j)
-    while (j < n) {
-      if (word(classes[j])) {
-        ++j;
+    size_t end = next;  // the word is [i, end)
+    while (end < utf8.size()) {
+      size_t after;
+      const WordClass c = ClassAt(utf8, end, &after);
+      if (IsWordClass(c)) {
+        last = c;
+        end = after;
         continue;
       }
       // A joiner between two letters or two digits.
-      const WordClass before = classes[j - 1], mid = classes[j];
-      if (j + 1 < n && classes[j + 1] == before &&
-          (before == WordClass::kLetter ? mid == WordClass::kMidLetter || mid == WordClass::kMidNumLet
-                                        : mid == WordClass::kMidNum || mid == WordClass::kMidNumLet)) {
-        j += 2;
+      const bool joins = last == WordClass::kLetter ? c == WordClass::kMidLetter || c == WordClass::kMidNumLet
+                                                    : c == WordClass::kMidNum || c == WordClass::kMidNumLet;
+      size_t after_next;
+      if (joins && after < utf8.size() && ClassAt(utf8, after, &after_next) == last) {
+        end = after_next;
         continue;
       }
       break;
     }
-    if (!on_word(static_cast<size_t>(offsets[i]), static_cast<size_t>(offsets[j]))) return;
-    i = j;
+    if (!on_word(i, end)) return;
+    i = end;
   }
 }
 
@@ -274,10 +285,8 @@ void ForEachSimpleWord(const std::vector<WordClass>& classes, const std::vector<
 // offsets), by ICU's word break rules, until it returns false.
 template <typename F>
 void ForEachWord(absl::string_view utf8, F on_word) {
-  std::vector<WordClass> classes;
-  std::vector<uint32_t> offsets;
-  if (ClassifySimpleText(utf8, &classes, &offsets)) {
-    ForEachSimpleWord(classes, offsets, on_word);
+  if (IsSimpleText(utf8)) {
+    ForEachSimpleWord(utf8, on_word);
     return;
   }
   icu::BreakIterator* words = ThreadWordBreaker();
