@@ -304,18 +304,60 @@ uint8_t BucketOfKey(const DocKey& doc) { return static_cast<uint8_t>(doc.order >
 bool operator<(const DocKey& x, const DocKey& y) { return x.order != y.order ? x.order < y.order : x.id < y.id; }
 bool operator==(const DocKey& x, const DocKey& y) { return x.order == y.order && x.id == y.id; }
 
-// One posting read from the index.
+// A varint of an entry already read once by kv::SetEntryReader (so it ends
+// within the entry).
+uint64_t ReadCheckedVarint(const char** p) {
+  uint64_t r = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto b = static_cast<uint8_t>(*(*p)++);
+    r |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) return r;
+  }
+}
+
+// One posting read from the index: its document's order (see DocKey) and
+// where its set entry (id and value, see kv/entry_set.h) begins in the
+// search's arena. 16 bytes: a search writes and walks tens of thousands of
+// postings, and reads the id only when two orders are equal and the value
+// only for the documents it ranks.
 struct Posting {
-  DocKey doc;
-  absl::string_view value;
+  uint64_t order = 0;
+  const char* entry = nullptr;
+
+  absl::string_view id() const {
+    const char* p = entry;
+    const auto size = static_cast<size_t>(ReadCheckedVarint(&p));
+    return {p, size};
+  }
+  absl::string_view value() const {
+    const char* p = entry;
+    p += ReadCheckedVarint(&p);
+    const auto size = static_cast<size_t>(ReadCheckedVarint(&p) - 1);  // never a removal
+    return {p, size};
+  }
+  DocKey doc() const { return {order, id()}; }
 };
 
-bool PostingBefore(const Posting& x, const Posting& y) { return x.doc < y.doc; }
+// Orders postings, and postings and documents, by document.
+struct ByDoc {
+  bool operator()(const Posting& x, const Posting& y) const {
+    return x.order != y.order ? x.order < y.order : x.id() < y.id();
+  }
+  bool operator()(const Posting& x, const DocKey& y) const {
+    return x.order != y.order ? x.order < y.order : x.id() < y.id;
+  }
+  bool operator()(const DocKey& x, const Posting& y) const {
+    return x.order != y.order ? x.order < y.order : x.id < y.id();
+  }
+};
+
+bool SameDoc(const Posting& x, const Posting& y) { return x.order == y.order && x.id() == y.id(); }
+bool IsDoc(const Posting& x, const DocKey& y) { return x.order == y.order && x.id() == y.id; }
 
 // The end of the postings of the document at postings[i].
 size_t GroupEnd(const std::vector<Posting>& postings, size_t i) {
   size_t j = i + 1;
-  while (j < postings.size() && postings[j].doc == postings[i].doc) ++j;
+  while (j < postings.size() && SameDoc(postings[j], postings[i])) ++j;
   return j;
 }
 
@@ -367,7 +409,7 @@ class ClauseCursor {
     const auto& postings = c_.words[0];
     if (at_ >= postings.size()) return false;
     const size_t end = GroupEnd(postings, at_);
-    SetWordMatch(postings[at_].doc, end, m);
+    SetWordMatch(postings[at_].doc(), end, m);
     at_ = end;
     return true;
   }
@@ -384,10 +426,9 @@ class ClauseCursor {
       return true;
     }
     const auto& postings = c_.words[0];
-    auto it = GallopLowerBound(postings.begin() + static_cast<std::ptrdiff_t>(at_), postings.end(), Posting{doc, {}},
-                               PostingBefore);
+    auto it = GallopLowerBound(postings.begin() + static_cast<std::ptrdiff_t>(at_), postings.end(), doc, ByDoc());
     at_ = static_cast<size_t>(it - postings.begin());
-    if (it == postings.end() || !(it->doc == doc)) return false;
+    if (it == postings.end() || !IsDoc(*it, doc)) return false;
     SetWordMatch(doc, GroupEnd(postings, at_), m);
     return true;
   }
@@ -477,17 +518,16 @@ class BlockReader {
   // The next posting in *p; false at the end (then ok() says whether the
   // block was readable).
   bool Next(Posting* p) {
-    absl::string_view id;
+    const char* entry = entries_.position();
+    absl::string_view id, value;
     bool removal = false;
-    if (!entries_.Next(&id, &p->value, &removal)) return false;
+    if (!entries_.Next(&id, &value, &removal)) return false;
     if (removal) {
       removal_ = true;
       return false;
     }
-    // Member by member: a DocKey returned whole and copied stalls on the
-    // stores that made it (a third of decoding).
-    p->doc.order = DocOrder(bucket_, id);
-    p->doc.id = id;
+    p->order = DocOrder(bucket_, id);
+    p->entry = entry;
     return true;
   }
   bool ok() const { return entries_.ok() && !removal_; }
@@ -517,7 +557,7 @@ absl::Status WordPostings(SearchContext* ctx, const text::QueryWord& word, bool 
         if (!r.ok()) return Unreadable();
       }
     }
-    std::sort(out->begin(), out->end(), PostingBefore);
+    std::sort(out->begin(), out->end(), ByDoc());
     return absl::OkStatus();
   }
   // Each variant's blocks are in bucket order: merge the blocks of each
@@ -548,7 +588,7 @@ absl::Status WordPostings(SearchContext* ctx, const text::QueryWord& word, bool 
     while (!readers.empty()) {
       size_t low = 0;
       for (size_t k = 1; k < readers.size(); ++k) {
-        if (PostingBefore(heads[k], heads[low])) low = k;
+        if (ByDoc()(heads[k], heads[low])) low = k;
       }
       out->push_back(heads[low]);
       if (!readers[low].Next(&heads[low])) {
@@ -569,7 +609,7 @@ absl::Status UnionPositions(SearchContext* ctx, const std::vector<Posting>& post
   for (auto& v : ctx->scratch) v.clear();
   for (size_t k = first; k < first + count; ++k) {
     PostingHeader h;
-    if (!DecodeHeader(postings[k].value, &h) || !AppendPositions(h, &ctx->scratch)) return Unreadable();
+    if (!DecodeHeader(postings[k].value(), &h) || !AppendPositions(h, &ctx->scratch)) return Unreadable();
   }
   for (int f = 0; f < kFields; ++f) {
     if (count > 1) SortUnique(&ctx->scratch[f]);
@@ -637,7 +677,7 @@ absl::Status WordTf(SearchContext* ctx, const std::vector<Posting>& postings, co
   const PostingHeader* headers[kMaxMerged] = {&first};
   bool overlap = false;
   for (size_t k = 1; k < m.count; ++k) {
-    if (!DecodeHeader(postings[m.first + k].value, &others[k - 1])) return Unreadable();
+    if (!DecodeHeader(postings[m.first + k].value(), &others[k - 1])) return Unreadable();
     headers[k] = &others[k - 1];
     for (int f = 0; f < kFields; ++f) {
       overlap |= tf[f] > 0 && others[k - 1].all[f] > 0;
@@ -659,18 +699,18 @@ absl::StatusOr<Clause> CollectClause(SearchContext* ctx, const text::QueryClause
   const std::vector<Posting>& first = out.words[0];
   if (clause.kind == text::QueryClause::Kind::kWord) {
     out.plain_word = true;
-    for (size_t i = 0; i < first.size(); ++i) out.docs += i == 0 || !(first[i].doc == first[i - 1].doc);
+    for (size_t i = 0; i < first.size(); ++i) out.docs += i == 0 || !SameDoc(first[i], first[i - 1]);
     return out;
   }
   if (prefix) {
     // Distinct terms are distinct written forms: their occurrences add up.
     for (size_t i = 0; i < first.size();) {
       const size_t j = GroupEnd(first, i);
-      Match m{first[i].doc, static_cast<uint32_t>(i), static_cast<uint32_t>(j - i), true};
+      Match m{first[i].doc(), static_cast<uint32_t>(i), static_cast<uint32_t>(j - i), true};
       bool any = false;
       for (size_t k = i; k < j; ++k) {
         PostingHeader h;
-        if (!DecodeHeader(first[k].value, &h)) return Unreadable();
+        if (!DecodeHeader(first[k].value(), &h)) return Unreadable();
         for (int f = 0; f < kFields; ++f) {
           m.tf[f] += h.surface[f];
           any |= h.surface[f] > 0;
@@ -688,16 +728,16 @@ absl::StatusOr<Clause> CollectClause(SearchContext* ctx, const text::QueryClause
   std::vector<std::array<std::vector<uint32_t>, kFields>> positions(n);
   for (size_t i = 0; i < first.size();) {
     const size_t j = GroupEnd(first, i);
-    const DocKey doc = first[i].doc;
+    const DocKey doc = first[i].doc();
     range[0] = {i, j};
     bool in_all = true;
     for (size_t w = 1; w < n && in_all; ++w) {
       const auto& postings = out.words[w];
       const auto b = static_cast<size_t>(GallopLowerBound(postings.begin() + static_cast<std::ptrdiff_t>(at[w]),
-                                                          postings.end(), Posting{doc, {}}, PostingBefore) -
+                                                          postings.end(), doc, ByDoc()) -
                                          postings.begin());
       at[w] = b;
-      in_all = b < postings.size() && postings[b].doc == doc;
+      in_all = b < postings.size() && IsDoc(postings[b], doc);
       if (in_all) range[w] = {b, GroupEnd(postings, b)};
     }
     // Positions are decoded only for documents that have every word.
@@ -736,7 +776,7 @@ absl::Status SnippetPositions(SearchContext* ctx, const std::vector<Clause>& cla
   constexpr int kLead = 1, kBody = 2;
   for (const Clause& c : clauses) {
     for (const auto& postings : c.words) {
-      auto range = std::equal_range(postings.begin(), postings.end(), Posting{doc, {}}, PostingBefore);
+      auto range = std::equal_range(postings.begin(), postings.end(), doc, ByDoc());
       if (range.first == range.second) continue;
       const auto b = static_cast<size_t>(range.first - postings.begin());
       if (auto st = UnionPositions(ctx, postings, b, static_cast<size_t>(range.second - range.first)); !st.ok()) {
@@ -841,7 +881,7 @@ struct Slice {
       if (!in_all) continue;
       // Any posting of the document says what ranking and filtering need.
       PostingHeader h;
-      if (!DecodeHeader(required[order[0]].words[0][m.first].value, &h)) return Unreadable();
+      if (!DecodeHeader(required[order[0]].words[0][m.first].value(), &h)) return Unreadable();
       const Article::State state = EffectiveState(h.doc, in.now_micros);
       if (request.default_to_published && !in.mentions_state && state != Article::STATE_PUBLISHED) continue;
       if (filter_on_postings) {
@@ -863,7 +903,7 @@ struct Slice {
           PostingHeader other;
           const PostingHeader* first = &h;  // the driving clause's, decoded above
           if (c != order[0]) {
-            if (!DecodeHeader(required[c].words[0][cm.first].value, &other)) return Unreadable();
+            if (!DecodeHeader(required[c].words[0][cm.first].value(), &other)) return Unreadable();
             first = &other;
           }
           if (auto st = WordTf(&ctx, required[c].words[0], cm, *first, tf); !st.ok()) return st;

@@ -38,6 +38,8 @@ class SetEntryReader {
   // The next entry; `removal` is true for a removal (payload then empty).
   bool Next(absl::string_view* member, absl::string_view* payload, bool* removal);
   bool ok() const { return ok_; }
+  // Where the entry the next call of Next() reads begins.
+  const char* position() const { return p_; }
 
  private:
   const char* p_;
