@@ -25,10 +25,11 @@ constexpr double kFieldWeights[kFields] = {text::kTitleWeight, text::kLeadWeight
                                            text::kTagsWeight};
 constexpr const char* kFieldNames[kFields] = {"title", "lead", "body", "tags"};
 constexpr char kDocsCounter[] = "search/docs";
-// A posting's state byte: the stored state of a live article.
-constexpr char kPostingDraft = 'D';
-constexpr char kPostingScheduled = 'S';
-constexpr char kPostingPublished = 'P';
+// A posting's state: the stored state of a live article, in the low two
+// bits of its first varint.
+constexpr uint64_t kPostingDraft = 0;
+constexpr uint64_t kPostingScheduled = 1;
+constexpr uint64_t kPostingPublished = 2;
 // No document has this many tokens in one field (request limits are far lower).
 constexpr uint32_t kMaxPositions = 1u << 24;
 
@@ -150,14 +151,23 @@ struct PostingHeader {
 
 std::string EncodePosting(const DocInfo& doc, const std::array<const text::IndexTerm*, kFields>& terms) {
   std::string v;
-  v.push_back(doc.state == Article::STATE_PUBLISHED   ? kPostingPublished
-              : doc.state == Article::STATE_SCHEDULED ? kPostingScheduled
-                                                      : kPostingDraft);
-  PutVarint(&v, doc.has_publish ? ZigZag(doc.publish) + 1 : 0);
+  const uint64_t state = doc.state == Article::STATE_PUBLISHED   ? kPostingPublished
+                         : doc.state == Article::STATE_SCHEDULED ? kPostingScheduled
+                                                                 : kPostingDraft;
+  PutVarint(&v, (doc.has_publish ? ZigZag(doc.publish) + 1 : 0) << 2 | state);
   for (uint32_t l : doc.length) PutVarint(&v, l);
-  for (const text::IndexTerm* t : terms) {
-    PutVarint(&v, t == nullptr ? 0 : t->positions.size());
-    PutVarint(&v, t == nullptr ? 0 : t->surface_positions.size());
+  uint8_t fields = 0;
+  for (int f = 0; f < kFields; ++f) {
+    const text::IndexTerm* t = terms[f];
+    if (t == nullptr || t->positions.empty()) continue;
+    fields |= 1u << f;
+    if (t->surface_positions.size() == t->positions.size()) fields |= 1u << (kFields + f);
+  }
+  v.push_back(static_cast<char>(fields));
+  for (int f = 0; f < kFields; ++f) {
+    if ((fields >> f & 1) == 0) continue;
+    PutVarint(&v, terms[f]->positions.size());
+    if ((fields >> (kFields + f) & 1) == 0) PutVarint(&v, terms[f]->surface_positions.size());
   }
   for (const text::IndexTerm* t : terms) {
     if (t == nullptr) continue;
@@ -172,22 +182,35 @@ std::string EncodePosting(const DocInfo& doc, const std::array<const text::Index
 
 bool DecodeHeader(absl::string_view value, PostingHeader* out) {
   VarintReader r(value);
-  char state = 0;
-  uint64_t publish = 0;
-  if (!r.Byte(&state) || !r.Read(&publish)) return false;
-  switch (state) {
+  uint64_t first = 0;
+  char fields = 0;
+  if (!r.Read(&first)) return false;
+  switch (first & 3) {
     case kPostingDraft: out->doc.state = Article::STATE_DRAFT; break;
     case kPostingScheduled: out->doc.state = Article::STATE_SCHEDULED; break;
     case kPostingPublished: out->doc.state = Article::STATE_PUBLISHED; break;
     default: return false;
   }
+  const uint64_t publish = first >> 2;
   out->doc.has_publish = publish != 0;
   out->doc.publish = publish == 0 ? 0 : UnZigZag(publish - 1);
   for (auto& l : out->doc.length) {
     if (!r.Read32(&l)) return false;
   }
+  if (!r.Byte(&fields)) return false;
+  const auto mask = static_cast<uint8_t>(fields);
   for (int f = 0; f < kFields; ++f) {
-    if (!r.Read32(&out->all[f]) || !r.Read32(&out->surface[f]) || out->surface[f] > out->all[f]) return false;
+    out->all[f] = out->surface[f] = 0;
+    if ((mask >> f & 1) == 0) {
+      if ((mask >> (kFields + f) & 1) != 0) return false;
+      continue;
+    }
+    if (!r.Read32(&out->all[f]) || out->all[f] == 0) return false;
+    if ((mask >> (kFields + f) & 1) != 0) {
+      out->surface[f] = out->all[f];
+    } else if (!r.Read32(&out->surface[f]) || out->surface[f] >= out->all[f]) {
+      return false;
+    }
   }
   out->positions = r.rest();
   return true;

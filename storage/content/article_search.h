@@ -12,12 +12,16 @@
 // with merge operands in the record's own batch: no read, no lock per term.
 // A posting carries everything ranking and the default state filter need,
 // so a search reads postings only and loads just the records of its page:
-//   posting := state:u8 publish:varint  length:varint×4
-//              (all:varint surface:varint)×4  positions
+//   posting := (publish × 4 + state):varint  length:varint×4  fields:u8
+//              (all:varint [surface:varint])×(fields with occurrences)  positions
 //   publish   := 0 (none) or zigzag(publish time in µs) + 1
+//   state     := 0 draft, 1 scheduled, 2 published (the stored state)
 //   length    := tokens in the field (title, lead, body, tags): the BM25 length
-//   all       := occurrences of the term in the field; surface: those where it
-//                is the written form (prefix clauses match written forms only)
+//   fields    := bit f: the term occurs in field f; bit 4 + f: every
+//                occurrence there is the written form (surface = all, omitted)
+//   all       := occurrences of the term in the field (> 0); surface: those
+//                where it is the written form, < all (prefix clauses match
+//                written forms only)
 //   positions := per field, the `all` ascending token positions,
 //                delta-coded varints (read for phrases, words with several
 //                variants in one document, and the page's snippets)
