@@ -71,6 +71,13 @@ class WorkflowTest : public ::testing::Test {
     return names;
   }
 
+  // The first page of a search without a filter.
+  absl::StatusOr<SearchPage> FirstPage(const std::string& q) {
+    SearchRequest req;
+    req.query = q;
+    return SearchArticles(*db_, &clock_, req);
+  }
+
   std::vector<std::string> Search(const std::string& q, const std::string& filter = "") {
     auto node = query::ParseFilter(filter, ArticleFilterSchema());
     EXPECT_TRUE(node.ok());
@@ -427,9 +434,7 @@ TEST_F(WorkflowTest, SearchCountsATokenOnceWhenSeveralOfItsFormsMatch) {
   ASSERT_TRUE(store_->Publish("one", "", std::nullopt).ok());
   clock_.Advance(absl::Seconds(1));
   ASSERT_TRUE(store_->Publish("two", "", std::nullopt).ok());
-  SearchRequest req;
-  req.query = "szpitalem";
-  auto page = SearchArticles(*db_, &clock_, req);
+  auto page = FirstPage("szpitalem");
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->hits.size(), 2u);
   EXPECT_EQ(page->hits[0].score, page->hits[1].score);
@@ -446,9 +451,7 @@ TEST_F(WorkflowTest, SearchCountsEachPositionOnceAcrossThePostingsOfAWord) {
   // distinct occurrences (not four, not two).
   MustCreate("one", "Nowy sprzęt", {}, "Wojewodztwa i województwo oraz województwa.");
   ASSERT_TRUE(store_->Publish("one", "", std::nullopt).ok());
-  SearchRequest req;
-  req.query = "województwa";
-  auto page = SearchArticles(*db_, &clock_, req);
+  auto page = FirstPage("województwa");
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->hits.size(), 1u);
   EXPECT_DOUBLE_EQ(page->hits[0].score, text::Bm25(3, 1, 1, 5, 5.0, text::kBodyWeight));

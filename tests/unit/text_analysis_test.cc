@@ -25,6 +25,20 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::StartsWith;
 
+// A small deterministic pseudo-random source for generated test texts:
+// next(n) is in [0, n).
+class RandomBelow {
+ public:
+  explicit RandomBelow(uint64_t seed) : state_(seed) {}
+  uint64_t operator()(uint64_t n) {
+    state_ = state_ * 6364136223846793005u + 1442695040888963407u;
+    return (state_ >> 33) % n;
+  }
+
+ private:
+  uint64_t state_;
+};
+
 // The stemming tests need Debian's hunspell-pl; without it they would test
 // the fallback only, so fail loudly instead of skipping.
 void RequireDictionary() {
@@ -701,11 +715,7 @@ TEST(TokenizeBoundsTest, SimpleTextBreaksAsICUDoes) {
       " ", "\n", "\r", "\t", "-", "!", "?", "(", ")", "\"", "/", "%", "&", "\u00A0", "\u00A7", "\u00AB", "\u00BB",
       "\u00B0", "\u00D7", "\u00F7", "\u2013", "\u2014", "\u201C", "\u201D", "\u201E", "\u2026", "\u20AC", "@",
       "+", "=", "#", "*", "<", ">", "[", "]", "|", "~", "^", "`", "\\", "$", "{", "}", "\x01", "\x7F"};
-  uint64_t state = 7;
-  auto next = [&](uint64_t n) {
-    state = state * 6364136223846793005u + 1442695040888963407u;
-    return (state >> 33) % n;
-  };
+  RandomBelow next(7);
   for (int c = 0; c < 20000; ++c) {
     std::string text;
     for (uint64_t n = 1 + next(12); n > 0; --n) text += pieces[next(pieces.size())];
@@ -756,11 +766,7 @@ TEST(SnippetTest, PositionsGiveTheSameSnippetOnRandomTexts) {
   const std::vector<std::string> words = {"szpital", "Łódź", "zażółć", "gęślą", "jaźń", "🙂🙂", "COVID-19", "3,5",
                                           "mln", "—", "(Ałmaty)", "Kazachstanie,", "o", "w", "żółtej", "trawy.",
                                           "­", "東京", "12.03.2018", "r."};
-  uint64_t state = 99;
-  auto next = [&](uint64_t n) {
-    state = state * 6364136223846793005u + 1442695040888963407u;
-    return (state >> 33) % n;
-  };
+  RandomBelow next(99);
   for (int c = 0; c < 300; ++c) {
     std::string text;
     const uint64_t n = next(4) == 0 ? next(12) : 50 + next(600);
