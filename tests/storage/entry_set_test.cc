@@ -59,6 +59,24 @@ TEST(EntrySetTest, EncodingRoundTripsWithEmptyAndBinaryPayloads) {
   EXPECT_EQ(Decode(""), Entries{});
 }
 
+TEST(EntrySetTest, PositionIsWhereTheNextEntryBegins) {
+  const Entries entries = {{"a", "x"}, {std::string(200, 'b'), std::string(300, 'y')}, {"c", std::nullopt}};
+  const std::string set = Encode(entries);
+  SetEntryReader r(set);
+  absl::string_view member, payload;
+  bool removal = false;
+  for (const auto& [m, p] : entries) {
+    const char* begin = r.position();
+    // The entry that begins there, re-encoded alone, is those bytes.
+    const std::string alone = Encode(Entries{{m, p}});
+    ASSERT_TRUE(r.Next(&member, &payload, &removal));
+    EXPECT_EQ(absl::string_view(begin, alone.size()), alone);
+    EXPECT_EQ(r.position(), begin + alone.size());
+  }
+  EXPECT_FALSE(r.Next(&member, &payload, &removal));
+  EXPECT_EQ(r.position(), set.data() + set.size());
+}
+
 TEST(EntrySetTest, NewestEntryWinsAndAFullMergeDropsRemovals) {
   const std::string stored = Encode({{"a", "1"}, {"b", "1"}, {"c", "1"}});
   const std::string op1 = Encode({{"b", std::nullopt}, {"d", "2"}});
