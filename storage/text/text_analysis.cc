@@ -235,13 +235,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline WordClass ClassAt(absl::string_view utf8, si
 // True when no code point of `utf8` is kUnknown.
 bool IsSimpleText(absl::string_view utf8) {
   for (size_t i = 0, next; i < utf8.size(); i = next) {
-    const auto byte = static_cast<uint8_t>(utf8[i]);
-    if (byte < 0x80) {
-      if (kWordClasses[byte] == WordClass::kUnknown) return false;
-      next = i + 1;
-    } else if (ClassOf(CodePointAt(utf8, i, &next)) == WordClass::kUnknown) {
-      return false;
-    }
+    if (ClassAt(utf8, i, &next) == WordClass::kUnknown) return false;
   }
   return true;
 }
