@@ -17,7 +17,8 @@ namespace newsdesk::content {
 // into blocks in a column family of their own (kSearchCf, article_search.h)
 // and added the author indexes (kArticlesLiveByAuthor*). Version 5 packs a
 // posting's state into its publish time and its per-field frequencies behind
-// a field mask (article_search.h): 18 % fewer bytes to read per search.
+// a field mask (article_search.h): 17 % fewer bytes to decode per search
+// (5.5 % fewer on disk, where LZ4 had compressed much of it).
 // A version 1, 2, 3 or 4 database is opened and its indexes are regenerated
 // from the records before it is marked current (ContentBackend::Open); from
 // then on an older binary refuses it rather than misreading the postings,
